@@ -1,0 +1,45 @@
+"""The four roles as Django groups with model permissions. Kept in step after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+from mash.access import Role
+
+# codenames are "<app_label>.<codename>"; a missing permission (its app not migrated yet) is skipped.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.SCREENER: [
+        "contacts.view_contact",
+        "contacts.add_contact",
+        "contacts.view_person",
+    ],
+    Role.MANAGER: [
+        "contacts.view_contact",
+        "contacts.add_contact",
+        "contacts.view_person",
+    ],
+    Role.PARTNER: [],
+    Role.ADMIN: [
+        "agencies.view_agency",
+        "agencies.add_agency",
+        "agencies.change_agency",
+        "agencies.view_team",
+        "agencies.add_team",
+        "agencies.change_team",
+        "agencies.view_user",
+        "agencies.add_user",
+        "agencies.change_user",
+        "auth.view_group",
+        "mash.view_auditevent",
+    ],
+}
+
+
+def sync_roles(**kwargs) -> None:
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)

@@ -1,0 +1,77 @@
+"""Shared test fixtures: personas (one per role, two partner agencies, an outsider) and Chromium."""
+
+import os
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        # In CI a missing browser is a failure, not a skip: the browser tests must run.
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+class Personas:
+    """The cast every permission test uses."""
+
+    def __init__(self):
+        from django.contrib.auth.models import Group
+
+        from agencies.models import Agency, AgencyKind
+        from mash.access import Role
+
+        self.social_care = Agency.objects.create(name="Testshire Children's Social Care", kind=AgencyKind.SOCIAL_CARE)
+        self.police = Agency.objects.create(name="Testshire Police", kind=AgencyKind.POLICE, isa_signatory=True)
+        self.health = Agency.objects.create(name="Testshire Health", kind=AgencyKind.HEALTH, isa_signatory=True)
+        groups = {role: Group.objects.get(name=role.value) for role in Role}
+        self.screener = self._user("screener", self.social_care, groups[Role.SCREENER], "Sam", "Screener")
+        self.screener2 = self._user("screener2", self.social_care, groups[Role.SCREENER], "Sol", "Second")
+        self.manager = self._user("manager", self.social_care, groups[Role.MANAGER], "Mo", "Manager")
+        self.police_partner = self._user("police", self.police, groups[Role.PARTNER], "Pat", "Police")
+        self.health_partner = self._user("health", self.health, groups[Role.PARTNER], "Hal", "Health")
+        self.admin = self._user("admin", self.social_care, groups[Role.ADMIN], "Ada", "Admin", is_staff=True)
+        # Signed in, but with no role at all.
+        self.outsider = self._user("outsider", self.health, None, "Oz", "Outsider")
+
+    @staticmethod
+    def _user(username, agency, group, first, last, **extra):
+        from agencies.models import User
+
+        user = User.objects.create_user(
+            username=username, password=PASSWORD, agency=agency, first_name=first, last_name=last,
+            email=f"{username}@example.gov.uk", **extra,
+        )
+        if group is not None:
+            user.groups.add(group)
+        return user
+
+
+@pytest.fixture
+def personas(db):
+    return Personas()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user): the test client signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a user; tests make many users and never attack the hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,134 @@
+"""Demo data: an agency of each kind, a user per role, a handful of realistic contacts.
+
+Idempotent: running it again changes nothing that is already there. Refuses to run unless DEBUG
+or DEMO_MODE is on, so demo logins never reach a live system.
+"""
+
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from agencies.models import Agency, AgencyKind, Team
+from contacts.codes import Channel, ReferralSource
+from contacts.models import Contact
+from contacts.services import ChildInput, contact_create
+from mash.access import Role
+
+DEMO_PASSWORD = "demo-password-123"  # documented in the README; demo mode only
+
+AGENCIES = [
+    ("Anytown Children's Social Care", AgencyKind.SOCIAL_CARE),
+    ("Midshire Police", AgencyKind.POLICE),
+    ("Anytown NHS Foundation Trust", AgencyKind.HEALTH),
+    ("Anytown Schools and Education", AgencyKind.EDUCATION),
+    ("Probation Service (Anytown)", AgencyKind.PROBATION),
+    ("Anytown Homes", AgencyKind.HOUSING),
+    ("Anytown Early Help", AgencyKind.EARLY_HELP),
+]
+
+USERS = [
+    # username, first, last, agency, role, job title
+    ("screener", "Sam", "Okafor", AgencyKind.SOCIAL_CARE, Role.SCREENER, "Social worker, MASH screening"),
+    ("screener2", "Priya", "Shah", AgencyKind.SOCIAL_CARE, Role.SCREENER, "Social worker, MASH screening"),
+    ("manager", "Morgan", "Reid", AgencyKind.SOCIAL_CARE, Role.MANAGER, "MASH team manager"),
+    ("police", "Chris", "Walsh", AgencyKind.POLICE, Role.PARTNER, "Detective constable, MASH police"),
+    ("health", "Helen", "Price", AgencyKind.HEALTH, Role.PARTNER, "Named nurse for safeguarding"),
+    ("school", "Tom", "Evans", AgencyKind.EDUCATION, Role.PARTNER, "Education safeguarding officer"),
+    ("admin", "Alex", "Green", AgencyKind.SOCIAL_CARE, Role.ADMIN, "MASH systems administrator"),
+]
+
+CONCERNS = [
+    "School reports {child} arrived hungry for the third day this week and said there was no food at home.",
+    "Police attended a domestic incident at the home overnight; {child} was present and hiding upstairs.",
+    "Health visitor concerned about the home conditions and mother's low mood after the birth of {child}.",
+    "Neighbour reports hearing shouting and a child crying late at night, most nights this month.",
+    "{child} disclosed to a teacher that an older boy has been giving them money to carry packages.",
+    "A&E: {child} brought in with a fracture; the explanation given does not fit the injury.",
+]
+
+
+class Command(BaseCommand):
+    help = "Seed demo agencies, users (one per role) and contacts. Idempotent; demo mode only."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contacts", type=int, default=8, help="How many demo contacts on a first run.")
+
+    def handle(self, *args, contacts: int, **options):
+        if not (settings.DEBUG or settings.DEMO_MODE):
+            raise CommandError("seed_demo creates demo logins: it runs only with DEBUG=1 or DEMO_MODE=1.")
+        with transaction.atomic():
+            agencies = self._agencies()
+            users = self._users(agencies)
+        made = 0
+        if not Contact.objects.exists():
+            made = self._contacts(users["screener"], contacts)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
+            f"Password for every demo user: {DEMO_PASSWORD}"
+        ))
+
+    def _agencies(self):
+        agencies = {}
+        for name, kind in AGENCIES:
+            agency, _ = Agency.objects.get_or_create(name=name, defaults={"kind": kind, "isa_signatory": True})
+            agencies[kind] = agency
+        social_care = agencies[AgencyKind.SOCIAL_CARE]
+        for team in ["MASH", "Assessment team", "Child protection team"]:
+            Team.objects.get_or_create(agency=social_care, name=team, defaults={"receives_outcomes": team != "MASH"})
+        Team.objects.get_or_create(agency=agencies[AgencyKind.EARLY_HELP], name="Early help hub",
+                                   defaults={"receives_outcomes": True})
+        return agencies
+
+    def _users(self, agencies):
+        User = get_user_model()
+        users = {}
+        for username, first, last, kind, role, title in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username, first_name=first, last_name=last, agency=agencies[kind],
+                    job_title=title, email=f"{username}@demo.anytown.gov.uk",
+                    is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role.value))
+            users[username] = user
+        return users
+
+    def _contacts(self, screener, count: int) -> int:
+        fake = Faker("en_GB")
+        Faker.seed(2026)
+        rng = random.Random(2026)
+        now = timezone.now()
+        sources = [ReferralSource.SCHOOLS, ReferralSource.POLICE, ReferralSource.HEALTH_VISITOR,
+                   ReferralSource.INDIVIDUAL_ACQUAINTANCE, ReferralSource.HEALTH_AE, ReferralSource.ANONYMOUS]
+        for i in range(count):
+            surname = fake.last_name()
+            address = fake.street_address().replace("\n", ", ")
+            postcode = fake.postcode()
+            kids = []
+            for _ in range(rng.choice([1, 1, 2, 3])):
+                dob = fake.date_between(start_date="-16y", end_date="-3m")
+                kids.append(ChildInput(first_name=fake.first_name(), last_name=surname, date_of_birth=dob,
+                                       address=address, postcode=postcode))
+            source = sources[i % len(sources)]
+            contact_create(
+                actor=screener,
+                received_at=now - timedelta(hours=rng.randint(1, 40), minutes=rng.randint(0, 59)),
+                channel=Channel.POLICE_NOTIFICATION if source == ReferralSource.POLICE else Channel.PHONE,
+                referrer_name="Anonymous" if source == ReferralSource.ANONYMOUS else fake.name(),
+                referrer_role="" if source == ReferralSource.ANONYMOUS else fake.job()[:200],
+                referrer_organisation="" if source == ReferralSource.ANONYMOUS else fake.company(),
+                referral_source=source,
+                concern=CONCERNS[i % len(CONCERNS)].format(child=kids[0].first_name),
+                children=kids,
+            )
+        return count

@@ -1,0 +1,143 @@
+"""Recording a contact: what a good submission makes, and what bad input is refused."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from contacts.models import Contact, ContactSubject, Person, ReferenceCounter
+from mash.clock import DEFAULT_CALENDAR
+from mash.models import AuditAction, AuditEvent
+
+from .factories import contact_post
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/contacts/new/"
+
+
+def counts():
+    return (Contact.objects.count(), Person.objects.count(), ContactSubject.objects.count(),
+            AuditEvent.objects.filter(action=AuditAction.CONTACT_CREATED).count())
+
+
+def test_screener_records_contact_with_two_children(personas, client_for):
+    client = client_for(personas.screener)
+    post = contact_post(children=[
+        {"first_name": "Ava", "last_name": "Brown", "date_of_birth": "2019-04-02", "postcode": "an1 1aa"},
+        {"first_name": "Unborn", "last_name": "Brown",
+         "expected_date_of_birth": (timezone.localdate() + timedelta(days=60)).isoformat()},
+    ])
+    response = client.post(NEW, post)
+    contact = Contact.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/contacts/{contact.reference}/"
+    assert re.fullmatch(rf"C-{timezone.localdate().year}-\d{{6}}", contact.reference)
+    assert contact.state == "awaiting_screening"
+    assert contact.created_by == personas.screener
+    children = [s.person for s in contact.subjects.order_by("position")]
+    assert [c.first_name for c in children] == ["Ava", "Unborn"]
+    assert children[0].postcode == "AN1 1AA"  # normalised
+    assert children[1].is_unborn
+    # The decision clock: due one working day after receipt.
+    assert contact.clock_stage == "contact_decision"
+    assert contact.due_at == DEFAULT_CALENDAR.add_working_days(contact.received_at, 1)
+    assert contact.met_at is None
+    event = AuditEvent.objects.get(action=AuditAction.CONTACT_CREATED)
+    assert event.actor == personas.screener and event.target_id == str(contact.pk)
+    assert contact.history.count() == 1
+
+
+def test_references_are_sequential_per_year(personas, client_for):
+    client = client_for(personas.screener)
+    refs = []
+    for _ in range(3):
+        client.post(NEW, contact_post())
+    refs = list(Contact.objects.order_by("id").values_list("reference", flat=True))
+    numbers = [int(r.rsplit("-", 1)[1]) for r in refs]
+    assert numbers == [1, 2, 3]
+    assert ReferenceCounter.objects.get(year=timezone.localdate().year).last == 3
+
+
+def test_double_submit_records_one_contact(personas, client_for):
+    client = client_for(personas.screener)
+    post = contact_post(submission_key=str(uuid.uuid4()))
+    first = client.post(NEW, post)
+    second = client.post(NEW, post)
+    assert Contact.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+LONG = "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("label", "change", "field_id", "message"),
+    [
+        ("missing child", {"children": []}, None, "Add at least one child"),
+        ("child with no name", {"children-0-first_name": ""}, "id_children-0-first_name",
+         "Enter the child&#x27;s first name"),
+        ("date of birth in the future", {"children-0-date_of_birth": "2099-01-01"}, "id_children-0-date_of_birth",
+         "Date of birth must be today or in the past"),
+        ("no date of birth at all", {"children-0-date_of_birth": ""}, "id_children-0-date_of_birth",
+         "Enter the child&#x27;s date of birth, or an expected date if unborn"),
+        ("not a date", {"children-0-date_of_birth": "31/02/2020"}, "id_children-0-date_of_birth",
+         "Enter the date of birth as a real date"),
+        ("10,000-character child name", {"children-0-first_name": LONG}, "id_children-0-first_name",
+         "First name must be 100 characters or fewer"),
+        ("10,000-character referrer name", {"referrer_name": LONG}, "id_referrer_name",
+         "Referrer&#x27;s name must be 200 characters or fewer"),
+        ("script in the concern", {"concern": "Hello <script>alert(1)</script>"}, "id_concern",
+         "Remove the HTML tags"),
+        ("unknown referral source", {"referral_source": "ZZ"}, "id_referral_source",
+         "Select a referral source from the list"),
+        ("no referral source", {"referral_source": ""}, "id_referral_source", "Select the referral source"),
+        ("received in the future", {"received_at": "2099-01-01T10:00"}, "id_received_at",
+         "The date and time received must be in the past"),
+        ("bad postcode", {"children-0-postcode": "NOT A POSTCODE"}, "id_children-0-postcode",
+         "Enter a real postcode"),
+        ("unknown channel", {"channel": "pigeon"}, "id_channel", "Select a valid choice"),
+        ("empty concern", {"concern": ""}, "id_concern", "Enter the concern"),
+    ],
+)
+def test_bad_input_gets_a_message_and_writes_nothing(personas, client_for, label, change, field_id, message):
+    client = client_for(personas.screener)
+    change = dict(change)
+    children = change.pop("children", None)
+    post = contact_post(children=children, **change)
+    before = counts()
+    response = client.post(NEW, post)
+    html = response.content.decode()
+    assert response.status_code == 400, label
+    assert counts() == before, f"{label}: something was written"
+    assert "There is a problem" in html
+    assert message in html, f"{label}: expected message {message!r}"
+    if field_id:
+        # The summary links to the field, and the field carries its own message.
+        assert f'href="#{field_id}"' in html
+        assert f'id="{field_id}_error"' in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_add_another_child_without_javascript_keeps_answers(personas, client_for):
+    client = client_for(personas.screener)
+    post = contact_post(add_child="1")
+    response = client.post(NEW, post)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Contact.objects.count() == 0
+    assert 'name="children-1-first_name"' in html
+    assert 'value="Ava"' in html and 'value="Jo Teacher"' in html
+    assert "There is a problem" not in html
+
+
+def test_contact_page_view_is_audited(personas, client_for):
+    client = client_for(personas.screener)
+    client.post(NEW, contact_post())
+    contact = Contact.objects.get()
+    client_for(personas.manager).get(contact.get_absolute_url())
+    viewed = AuditEvent.objects.filter(action=AuditAction.CONTACT_VIEWED, target_id=str(contact.pk))
+    assert viewed.count() == 1
+    assert viewed.get().actor == personas.manager

@@ -1,0 +1,38 @@
+"""Writing the audit log. Services call `audit_record` inside their own transaction."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditAction, AuditEvent
+
+SYSTEM = "system"
+
+
+def audit_record(
+    *,
+    actor,
+    action: AuditAction,
+    target: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    if action not in AuditAction.values:
+        raise ValueError(f"Unregistered audit action {action!r}")
+    is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if is_person else None,
+        actor_label=actor.get_username() if is_person else SYSTEM,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:200] if target is not None else "",
+        changes=changes or {},
+    )
+
+
+def audit_trail(target: models.Model):
+    """Everything recorded about one record, newest first."""
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+    ).select_related("actor")

@@ -1,0 +1,52 @@
+"""Template helpers for clocks: time left in words, and the status tag."""
+
+from datetime import date, timedelta
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rem = divmod(minutes, 60 * 24)
+    hours, mins = divmod(rem, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if mins and not days:
+        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
+    return " ".join(parts) or "less than a minute"
+
+
+@register.filter
+def time_left(obj) -> str:
+    """'3 hours 20 minutes left' or 'Overdue by 2 hours 5 minutes' for a clocked row."""
+    left = obj.time_left()
+    if left is None:
+        return ""
+    if left.total_seconds() <= 0:
+        return f"Overdue by {_span(left)}"
+    return f"{_span(left)} left"
+
+
+@register.inclusion_tag("includes/clock_tag.html")
+def clock_tag(obj):
+    return {"status": obj.clock_status()}
+
+
+@register.filter
+def age(person) -> str:
+    """A child's age in years, or 'unborn'."""
+    if person.date_of_birth is None:
+        return "unborn" if person.expected_date_of_birth else ""
+    today = timezone.localdate()
+    born: date = person.date_of_birth
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if years < 1:
+        months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+        return f"{months} month{'s' if months != 1 else ''}"
+    return f"{years}"
