@@ -44,6 +44,9 @@ class ReferenceCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class Contact(Clocked):
     reference = models.CharField(max_length=16, unique=True)

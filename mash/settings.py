@@ -6,6 +6,7 @@ embedded defaults (a SQLite file and kombu's filesystem transport) so `make run`
 installed; with them set it uses PostgreSQL and Redis, as docker-compose and production do.
 """
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -183,6 +184,9 @@ STORAGES = {
         "BACKEND": env.str("STATICFILES_STORAGE", default="django.contrib.staticfiles.storage.StaticFilesStorage")
     },
 }
+# whitenoise warns on every start-up when the folder is missing (before collectstatic has run)
+with contextlib.suppress(OSError):
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 
 # E-mail (Django 6.1's MAILERS), configured from one URL: smtp+tls://user:pass@host:587, consolemail://
@@ -211,6 +215,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
+    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed"):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

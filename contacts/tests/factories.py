@@ -40,8 +40,9 @@ def make_contact(actor, *, received_at=None, children=1, **kwargs):
         ChildInput(first_name=f"Child{i}", last_name="Test", date_of_birth=date(2018, 1, 1 + i))
         for i in range(children)
     ]
-    defaults = dict(
-        channel="phone", referrer_name="A Referrer", referral_source="2A", concern="A concern about the child.",
-    )
+    defaults = {
+        "channel": "phone", "referrer_name": "A Referrer", "referral_source": "2A",
+        "concern": "A concern about the child.",
+    }
     defaults.update(kwargs)
     return contact_create(actor=actor, received_at=received_at, children=kids, **defaults)

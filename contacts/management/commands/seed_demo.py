@@ -21,7 +21,7 @@ from contacts.models import Contact
 from contacts.services import ChildInput, contact_create
 from mash.access import Role
 
-DEMO_PASSWORD = "demo-password-123"  # documented in the README; demo mode only
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (documented in the README; demo mode only)
 
 AGENCIES = [
     ("Anytown Children's Social Care", AgencyKind.SOCIAL_CARE),

@@ -1,0 +1,40 @@
+# The two commands the README promises: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test install services chromium lint frontend clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt bin/ensure-venv
+	bin/ensure-venv
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: the web server, a Celery worker and Celery beat on http://127.0.0.1:8000 (Ctrl-C stops all).
+## With no DATABASE_URL / REDIS_URL it runs on a SQLite file and an embedded Celery transport.
+run: install
+	@mkdir -p var
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho -f Procfile start
+
+services:
+	bin/ensure-services
+
+chromium:
+	bin/ensure-chromium
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## make test: the whole suite on real PostgreSQL and Redis, with browser tests in Debian's Chromium.
+test: install services chromium lint
+	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+frontend:
+	npm ci && npm run build
+
+clean:
+	rm -rf var $(VENV)

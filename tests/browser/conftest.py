@@ -1,0 +1,31 @@
+"""Browser tests: Playwright driving Debian's Chromium against the live server, axe on every page."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+_axe = Axe()
+
+
+def assert_accessible(page, visited: list | None = None):
+    """axe finds no WCAG 2.2 AA violation on the page as it stands."""
+    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    if visited is not None:
+        visited.append(page.url)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+@pytest.fixture
+def live(live_server, settings):
+    # The live server speaks plain http: cookies must not be Secure-only there.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    return live_server
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            # Browser tests share one Chromium per worker: keep them on one xdist worker.
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -1,0 +1,84 @@
+"""The project as operators meet it: migrations, production checks, secrets, demo data, lint."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, env_overrides: dict, drop: tuple = ()) -> subprocess.CompletedProcess:
+    skip = {*drop, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in skip and not k.startswith("PYTEST")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "DEMO_MODE": "0",
+    "SECRET_KEY": "prod-like-" + "k3y-" * 16,
+    "ALLOWED_HOSTS": "mash.anytown.gov.uk",
+    "SECURE_SSL_REDIRECT": "1",
+    "SESSION_COOKIE_SECURE": "1",
+    "CSRF_COOKIE_SECURE": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", env_overrides={"DEBUG": "0"}, drop=("SECRET_KEY",))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(settings):
+    from agencies.models import Agency, User
+    from contacts.models import Contact
+
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=StringIO())
+    counts = (Agency.objects.count(), User.objects.count(), Contact.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (Agency.objects.count(), User.objects.count(), Contact.objects.count()) == counts
+    assert counts[1] == 7 and counts[2] > 0
+    roles = {u.username: set(u.groups.values_list("name", flat=True)) for u in User.objects.all()}
+    assert roles["screener"] == {"screener"} and roles["manager"] == {"manager"}
+    assert roles["police"] == {"partner"} and roles["admin"] == {"admin"}
+    assert User.objects.get(username="admin").is_staff
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_outside_demo_mode(settings):
+    settings.DEBUG = False
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="demo"):
+        call_command("seed_demo", stdout=StringIO())
