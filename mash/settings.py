@@ -7,6 +7,7 @@ installed; with them set it uses PostgreSQL and Redis, as docker-compose and pro
 """
 
 import contextlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import environ
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)

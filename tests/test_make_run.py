@@ -1,0 +1,101 @@
+"""`make run` as a new user runs it: web, worker and beat come up together; Ctrl-C stops them all."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.processes, pytest.mark.xdist_group("processes")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own local server)
+                return response.read().decode()
+        except OSError as error:
+            last = error
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds}s: {last}")
+
+
+def make_run(env_overrides: dict, tmp_path: Path) -> tuple[str, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                        "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DEMO_MODE", "SESSION_COOKIE_SECURE",
+                        "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"}
+           and not k.startswith("PYTEST")}
+    env.update({"PORT": str(port), "VAR_DIR": str(tmp_path / "var"), **env_overrides})
+    log = tmp_path / "make-run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        page = wait_for(f"http://127.0.0.1:{port}/sign-in/", 120)
+        # Worker and beat are up too (their own start-up lines).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            text = log.read_text()
+            if "ready." in text and "beat: Starting" in text:
+                break
+            time.sleep(0.5)
+    finally:
+        # Ctrl-C: honcho passes it to web, worker and beat.
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("make run did not stop on Ctrl-C") from None
+    text = log.read_text()
+    return page, text
+
+
+def assert_all_came_up_and_stopped(page: str, log: str, port_check: bool = True):
+    assert "Sign in" in page and "demo-password-123" in page, "demo logins shown in demo mode"
+    assert "worker@" in log and " ready." in log, log[-3000:]
+    assert "beat: Starting" in log, log[-3000:]
+    assert "Demo ready" in log
+
+
+def test_make_run_with_embedded_defaults(tmp_path):
+    page, log = make_run({}, tmp_path)
+    assert_all_came_up_and_stopped(page, log)
+    assert (tmp_path / "var" / "mash.sqlite3").exists(), "SQLite file used when DATABASE_URL is unset"
+    assert (tmp_path / "var" / "celery" / "queue").is_dir(), "filesystem transport used when no broker is set"
+
+
+def test_make_run_with_postgresql_and_redis(tmp_path):
+    name = f"mash_makerun_{os.getpid()}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        page, log = make_run(
+            {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}", "REDIS_URL": "redis://127.0.0.1:6379/14"},
+            tmp_path,
+        )
+        assert_all_came_up_and_stopped(page, log)
+        assert "Connected to redis://:**@127.0.0.1:6379/14" in log, "the worker connected to Redis"
+        assert not (tmp_path / "var" / "mash.sqlite3").exists()
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as conn:
+            assert conn.execute("select count(*) from agencies_user").fetchone()[0] == 7
+    finally:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
