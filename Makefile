@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install services chromium lint frontend clean
+.PHONY: run test install services chromium lint frontend clean bench
 
 $(VENV)/.installed: pyproject.toml constraints.txt bin/ensure-venv
 	bin/ensure-venv
@@ -32,6 +32,11 @@ lint: install
 ## make test: the whole suite on real PostgreSQL and Redis, with browser tests in Debian's Chromium.
 test: install services chromium lint
 	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+## make bench: the benchmarks (bench/README.md); BENCH_FULL=1 for the full sizes.
+bench: install services
+	$(PY) -m bench.sweep
+	$(PY) -m bench.pages
 
 frontend:
 	npm ci && npm run build

@@ -75,3 +75,26 @@ def client_for(client):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; tests make many users and never attack the hashes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Data the migrations seed (threshold document, response windows) is flushed by transactional
+    tests; put it back before every database test so tests do not depend on their order."""
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if not uses_db and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from contacts.defaults import threshold_document_ensure_default
+    from contacts.models import LevelOfNeed, ThresholdCriterion, ThresholdDocument
+    from mash import deadlines
+
+    threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdCriterion)
+    deadlines.windows_ensure_defaults()
+    # A closure day another test made (and rolled back) may still sit in this process's calendar cache.
+    deadlines.calendar_clear()
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames

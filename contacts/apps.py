@@ -1,6 +1,65 @@
 from django.apps import AppConfig
 
 
+def contact_rating(contact) -> str:
+    """The contact's BRAG rating, once contacts carry one ("" until then: the clock's window decides)."""
+    value = getattr(contact, "rating", "") or ""
+    return value if isinstance(value, str) else ""
+
+
+def contact_responsible(contact, kind: str):
+    """Who hears about a contact's clock.
+
+    warning: the assigned screener (if any) and the duty manager(s): members of the
+        DEADLINE_DUTY_MANAGER_GROUP group, or every MASH manager when nobody is on duty;
+    breach: every active MASH manager;
+    second_level: members of DEADLINE_SECOND_LEVEL_GROUP (service managers), or every MASH manager
+        when that group is empty, so a further escalation is never sent to nobody.
+    """
+    from django.conf import settings
+
+    from mash.deadlines import group_members
+
+    managers = group_members(settings.DEADLINE_MANAGER_GROUP)
+    if kind == "warning":
+        screener = [contact.assigned_screener] if contact.assigned_screener_id else []
+        return screener + (group_members(settings.DEADLINE_DUTY_MANAGER_GROUP) or managers)
+    if kind == "breach":
+        return managers
+    return group_members(settings.DEADLINE_SECOND_LEVEL_GROUP) or managers
+
+
+def contact_url(contact) -> str:
+    """The contact page's address (reversed once: the sweep names a thousand contacts a pass)."""
+    global _detail_url
+    if _detail_url is None:
+        from django.urls import reverse
+
+        _detail_url = reverse("contacts:detail", args=["REFERENCE"])
+    return _detail_url.replace("REFERENCE", contact.reference)
+
+
+_detail_url: str | None = None
+
+
 class ContactsConfig(AppConfig):
     name = "contacts"
     verbose_name = "Contacts and screening"
+
+    def ready(self):
+        from mash import deadlines
+
+        from .models import Contact
+        from .selectors import contacts_visible_to
+
+        deadlines.register(
+            Contact,
+            responsible=contact_responsible,
+            rating=contact_rating,
+            label=str,
+            url=contact_url,
+            related=("assigned_screener",),
+            visible_to=contacts_visible_to,
+            # What the callables above read: the sweep loads only these besides the clock columns.
+            fields=("reference", "rating", "assigned_screener__email", "assigned_screener__is_active"),
+        )

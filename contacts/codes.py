@@ -54,8 +54,99 @@ class SubjectRole(models.TextChoices):
 
 class ContactState(models.TextChoices):
     AWAITING_SCREENING = "awaiting_screening", "Awaiting screening"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting manager approval"
+    AWAITING_OUTCOME = "awaiting_outcome", "Rating approved: awaiting outcome"
     CLOSED = "closed", "Closed"
 
 
 class ClockStage(models.TextChoices):
     CONTACT_DECISION = "contact_decision", "Contact decision"
+    BRAG_RESPONSE = "brag_response", "BRAG response"
+
+
+class Brag(models.TextChoices):
+    """The MASH urgency rating. Meanings and default windows: DOMAIN.md section 4."""
+
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    BLUE = "blue", "Blue"
+
+
+BRAG_TAG_CLASS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green",
+                  "blue": "govuk-tag--blue"}
+
+
+class ConsentAnswer(models.TextChoices):
+    """What the referrer said about the parents' consent to the referral."""
+
+    GIVEN = "given", "Parents know and agree"
+    REFUSED = "refused", "Parents refused"
+    NOT_ASKED = "not_asked", "Parents not asked"
+
+
+class Recommendation(models.TextChoices):
+    ROUTE = "route", "Route the contact (decide an outcome)"
+    ENQUIRY = "enquiry", "Open a MASH enquiry with partner agencies"
+
+
+class RatingDecision(models.TextChoices):
+    PENDING = "pending", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    CHANGED = "changed", "Changed by manager"
+    RETURNED = "returned", "Returned to screener"
+
+
+class OutcomeKind(models.TextChoices):
+    STRATEGY_S47 = "strategy_s47", "Strategy discussion / section 47 enquiry"
+    S17_ASSESSMENT = "s17_assessment", "Section 17 child-in-need assessment"
+    EARLY_HELP = "early_help", "Early help"
+    SUPPORTING_FAMILIES = "supporting_families", "Supporting Families"
+    UNIVERSAL_ADVICE = "universal_advice", "Universal services / advice"
+    NFA = "nfa", "No further action"
+    ALLOCATED_WORKER = "allocated_worker", "Passed to allocated worker"
+
+
+class PresentingFactor(models.TextChoices):
+    """CIN census factor codes (2024 schema), used at the front door as presenting factors."""
+
+    ALCOHOL_CHILD = "1A", "1A Alcohol misuse: child"
+    ALCOHOL_PARENT = "1B", "1B Alcohol misuse: parent or carer"
+    ALCOHOL_OTHER = "1C", "1C Alcohol misuse: other person"
+    DRUGS_CHILD = "2A", "2A Drug misuse: child"
+    DRUGS_PARENT = "2B", "2B Drug misuse: parent or carer"
+    DRUGS_OTHER = "2C", "2C Drug misuse: other person"
+    DV_CHILD = "3A", "3A Domestic violence: child"
+    DV_PARENT = "3B", "3B Domestic violence: parent or carer"
+    DV_OTHER = "3C", "3C Domestic violence: other person"
+    MH_CHILD = "4A", "4A Mental health: child"
+    MH_PARENT = "4B", "4B Mental health: parent or carer"
+    MH_OTHER = "4C", "4C Mental health: other person"
+    LD_CHILD = "5A", "5A Learning disability: child"
+    LD_PARENT = "5B", "5B Learning disability: parent or carer"
+    LD_OTHER = "5C", "5C Learning disability: other person"
+    PD_CHILD = "6A", "6A Physical disability or illness: child"
+    PD_PARENT = "6B", "6B Physical disability or illness: parent or carer"
+    PD_OTHER = "6C", "6C Physical disability or illness: other person"
+    YOUNG_CARER = "7A", "7A Young carer"
+    PRIVATE_FOSTERING = "8F", "8F Private fostering: other"
+    UASC = "9A", "9A Unaccompanied asylum-seeking child"
+    MISSING = "10A", "10A Missing"
+    CSE = "11A", "11A Child sexual exploitation"
+    TRAFFICKING = "12A", "12A Trafficking"
+    GANGS = "13A", "13A Gangs"
+    BEHAVIOUR = "14A", "14A Socially unacceptable behaviour"
+    SELF_HARM = "15A", "15A Self-harm"
+    NEGLECT = "16A", "16A Neglect"
+    EMOTIONAL = "17A", "17A Emotional abuse"
+    PHYSICAL_CHILD = "18B", "18B Physical abuse: child on child"
+    PHYSICAL_ADULT = "18C", "18C Physical abuse: adult on child"
+    SEXUAL_CHILD = "19B", "19B Sexual abuse: child on child"
+    SEXUAL_ADULT = "19C", "19C Sexual abuse: adult on child"
+    OTHER = "20", "20 Other"
+    FGM = "22A", "22A Female genital mutilation"
+    FAITH = "23A", "23A Abuse linked to faith or belief"
+    CCE = "24A", "24A Child criminal exploitation"
+
+
+CHILD_ROLES = {SubjectRole.SUBJECT_CHILD, SubjectRole.SIBLING}

@@ -5,7 +5,18 @@ from simple_history.models import HistoricalRecords
 
 from mash.deadlines import Clocked
 
-from .codes import Channel, ContactState, ReferralSource, SubjectRole
+from . import identifiers
+from .codes import (
+    Brag,
+    Channel,
+    ConsentAnswer,
+    ContactState,
+    OutcomeKind,
+    RatingDecision,
+    Recommendation,
+    ReferralSource,
+    SubjectRole,
+)
 
 
 class Person(models.Model):
@@ -17,12 +28,33 @@ class Person(models.Model):
     expected_date_of_birth = models.DateField(null=True, blank=True)
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
+    nhs_number = models.CharField("NHS number", max_length=10, blank=True)
+    # Stored match keys, so that finding candidates is an index lookup (contacts.matching).
+    surname_key = models.CharField(max_length=100, blank=True, editable=False)
+    forename_initial = models.CharField(max_length=1, blank=True, editable=False)
+    # An open case: the allocated social worker and their team.
+    allocated_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="allocated_people"
+    )
+    allocated_team = models.ForeignKey(
+        "agencies.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="allocated_people"
+    )
+    # Set when a manager merges this record into another: the record stays, for history.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name_plural = "people"
+        permissions = [("merge_person", "Can merge two records of the same person")]
+        indexes = [
+            models.Index(fields=["surname_key", "forename_initial", "date_of_birth"], name="person_match_name_dob"),
+            models.Index(fields=["postcode", "date_of_birth"], name="person_match_postcode_dob"),
+            models.Index(fields=["nhs_number"], condition=~Q(nhs_number=""), name="person_match_nhs"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(date_of_birth__isnull=True) | Q(expected_date_of_birth__isnull=True),
@@ -32,6 +64,19 @@ class Person(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        self.refresh_match_keys()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("contacts:person", args=[self.pk])
+
+    def refresh_match_keys(self):
+        self.surname_key = identifiers.name_key(self.last_name)[:100]
+        self.forename_initial = identifiers.name_key(self.first_name)[:1]
 
     @property
     def is_unborn(self) -> bool:
@@ -55,9 +100,23 @@ class Contact(Clocked):
     referrer_name = models.CharField(max_length=200)
     referrer_role = models.CharField(max_length=200, blank=True)
     referrer_organisation = models.CharField(max_length=200, blank=True)
+    referrer_phone = models.CharField(max_length=40, blank=True)
+    referrer_email = models.EmailField(blank=True)
     referral_source = models.CharField("referral source (CIN code)", max_length=2, choices=ReferralSource.choices)
     concern = models.TextField()
+    presenting_factors = models.JSONField("presenting factors (CIN factor codes)", default=list, blank=True)
+    consent_answer = models.CharField(
+        "parents' consent to the referral", max_length=16, choices=ConsentAnswer.choices, blank=True
+    )
+    consent_detail = models.TextField(blank=True)
+    # A police notification's own reference: re-importing a file creates nothing twice.
+    force_reference = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=32, choices=ContactState.choices, default=ContactState.AWAITING_SCREENING)
+    # The approved rating, copied from the latest approved Rating for queues and filters.
+    rating = models.CharField(max_length=8, choices=Brag.choices, blank=True)
+    returned_to_screener = models.BooleanField(default=False)
+    repeat_flag = models.BooleanField("repeat contact", default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
     assigned_screener = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_contacts"
     )
@@ -74,6 +133,9 @@ class Contact(Clocked):
         indexes = [
             # The work queues: one state, soonest deadline first.
             models.Index(fields=["state", "due_at", "id"], name="contact_queue_state_due"),
+            models.Index(fields=["assigned_screener", "state", "due_at"], name="contact_queue_screener"),
+            # Re-importing police notifications finds what was imported before.
+            models.Index(fields=["force_reference"], condition=~Q(force_reference=""), name="contact_force_reference"),
             # Running clocks, read by the deadline sweep.
             models.Index(fields=["due_at"], condition=Q(met_at__isnull=True), name="contact_clock_running"),
         ]
@@ -92,6 +154,12 @@ class Contact(Clocked):
 
         return reverse("contacts:detail", args=[self.reference])
 
+    @property
+    def clock_stage_label(self) -> str:
+        from .codes import ClockStage
+
+        return ClockStage(self.clock_stage).label if self.clock_stage in ClockStage.values else self.clock_stage
+
 
 class ContactSubject(models.Model):
     """A person named on a contact, in a role. One row per child per contact is what Ofsted counts."""
@@ -109,3 +177,144 @@ class ContactSubject(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.get_role_display()}) on {self.contact}"
+
+
+class ThresholdDocument(models.Model):
+    """The council's threshold document ("levels of need"), versioned: a contact keeps the version it was rated on."""
+
+    title = models.CharField(max_length=200)
+    version = models.CharField(max_length=32)
+    published_on = models.DateField()
+    active = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="threshold_one_active"),
+            models.UniqueConstraint(fields=["title", "version"], name="threshold_title_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (version {self.version})"
+
+
+class LevelOfNeed(models.Model):
+    document = models.ForeignKey(ThresholdDocument, on_delete=models.PROTECT, related_name="levels")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    usual_rating = models.CharField(max_length=8, choices=Brag.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["document", "number"]
+        verbose_name_plural = "levels of need"
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="level_number_per_document")]
+
+    def __str__(self):
+        return f"Level {self.number}: {self.name}"
+
+
+class ThresholdCriterion(models.Model):
+    level = models.ForeignKey(LevelOfNeed, on_delete=models.PROTECT, related_name="criteria")
+    code = models.CharField(max_length=16)
+    text = models.CharField(max_length=500)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["level", "code"]
+        verbose_name_plural = "threshold criteria"
+        constraints = [models.UniqueConstraint(fields=["level", "code"], name="criterion_code_per_level")]
+
+    def __str__(self):
+        return f"{self.code} {self.text}"
+
+
+class Screening(models.Model):
+    """The screener's work on a contact (Signs of Safety, history checked, proposal). One per contact."""
+
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="screening")
+    worries = models.TextField("what are we worried about?")
+    working_well = models.TextField("what's working well?")
+    needs_to_happen = models.TextField("what needs to happen?")
+    danger_statements = models.TextField(blank=True)
+    history_checked = models.BooleanField(default=False)
+    threshold_document = models.ForeignKey(ThresholdDocument, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(LevelOfNeed, on_delete=models.PROTECT, related_name="+")
+    criteria = models.ManyToManyField(ThresholdCriterion, blank=True, related_name="+")
+    recommendation = models.CharField(max_length=16, choices=Recommendation.choices)
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    screened_at = models.DateTimeField()
+    history = HistoricalRecords(m2m_fields=[criteria])
+
+    def __str__(self):
+        return f"Screening of {self.contact}"
+
+
+class Rating(models.Model):
+    """One proposed BRAG rating and its four-eyes decision. Every version is kept."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="ratings")
+    proposed_brag = models.CharField(max_length=8, choices=Brag.choices)
+    level = models.ForeignKey(LevelOfNeed, on_delete=models.PROTECT, related_name="+")
+    rationale = models.TextField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    decision = models.CharField(max_length=16, choices=RatingDecision.choices, default=RatingDecision.PENDING)
+    decided_brag = models.CharField(max_length=8, choices=Brag.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["contact", "proposed_at", "id"]
+        permissions = [("decide_rating", "Can approve, change or return a proposed rating (four eyes)")]
+        constraints = [
+            # Four eyes: whoever proposed a rating may never decide it.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="rating_approver_is_not_proposer",
+            ),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(decision="pending"), name="rating_one_pending_per_contact"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="rating_decided_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="changed") | ~Q(decision_reason=""),
+                name="rating_change_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contact}: {self.get_proposed_brag_display()} ({self.get_decision_display()})"
+
+    @property
+    def effective_brag(self) -> str:
+        return self.decided_brag or self.proposed_brag
+
+
+class Outcome(models.Model):
+    """The decision on a contact: the route, why, who receives it, and the feedback to the referrer."""
+
+    contact = models.OneToOneField(Contact, on_delete=models.PROTECT, related_name="outcome")
+    kind = models.CharField(max_length=32, choices=OutcomeKind.choices)
+    rationale = models.TextField()
+    receiving_team = models.ForeignKey(
+        "agencies.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="received_outcomes"
+    )
+    summary = models.TextField("summary for the receiving service")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    # What the referrer was told: the outcome (a professional) or an acknowledgement (the public).
+    referrer_feedback = models.CharField(max_length=16, blank=True)
+    referrer_feedback_queued_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.contact}: {self.get_kind_display()}"

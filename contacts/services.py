@@ -1,31 +1,57 @@
-"""Writes for contacts. Each service is one transaction that writes its own audit row."""
+"""Writes for contacts. Each service is one transaction that locks what it changes and writes its own audit row."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mash import deadlines, notify
 from mash.audit import audit_record
-from mash.clock import DEFAULT_CALENDAR
 from mash.errors import DomainError
 from mash.models import AuditAction
 
-from .codes import ClockStage, ContactState, SubjectRole
-from .models import Contact, ContactSubject, Person, ReferenceCounter
+from .actions import ContactAction
+from .codes import (
+    CHILD_ROLES,
+    ClockStage,
+    ContactState,
+    OutcomeKind,
+    RatingDecision,
+    ReferralSource,
+    SubjectRole,
+)
+from .models import (
+    Contact,
+    ContactSubject,
+    LevelOfNeed,
+    Outcome,
+    Person,
+    Rating,
+    ReferenceCounter,
+    Screening,
+    ThresholdCriterion,
+    ThresholdDocument,
+)
 
 
 @dataclass(frozen=True)
-class ChildInput:
+class SubjectInput:
     first_name: str
     last_name: str
+    role: str = SubjectRole.SUBJECT_CHILD
     date_of_birth: date | None = None
     expected_date_of_birth: date | None = None
+    nhs_number: str = ""
     address: str = ""
     postcode: str = ""
+    person_id: int | None = None  # link to someone already known, chosen by the screener
+
+
+ChildInput = SubjectInput  # a child is a subject with the default role
 
 
 def contact_reference_next(*, year: int) -> str:
@@ -38,8 +64,50 @@ def contact_reference_next(*, year: int) -> str:
     return f"C-{year}-{counter.last:06d}"
 
 
-def contact_decision_due(received_at: datetime) -> datetime:
-    return DEFAULT_CALENDAR.add_working_days(received_at, settings.CONTACT_DECISION_WORKING_DAYS)
+def _lock(contact: Contact) -> Contact:
+    """Re-read the contact under a row lock: two people acting at once are served one after the other."""
+    return Contact.objects.select_for_update().get(pk=contact.pk)
+
+
+def _person_for(subject: SubjectInput) -> Person:
+    if subject.person_id is not None:
+        person = Person.objects.filter(pk=subject.person_id, merged_into__isnull=True).first()
+        if person is None:
+            raise DomainError("The person chosen to link to no longer exists: check the matches again")
+        # Fill gaps the known record has; never overwrite what is recorded.
+        changed = []
+        for attr in ("nhs_number", "address", "postcode", "date_of_birth"):
+            if not getattr(person, attr) and getattr(subject, attr):
+                setattr(person, attr, getattr(subject, attr))
+                changed.append(attr)
+        if changed:
+            person.save()
+        return person
+    return Person.objects.create(
+        first_name=subject.first_name,
+        last_name=subject.last_name,
+        date_of_birth=subject.date_of_birth,
+        expected_date_of_birth=subject.expected_date_of_birth,
+        nhs_number=subject.nhs_number,
+        address=subject.address,
+        postcode=subject.postcode,
+    )
+
+
+def repeat_contacts_in_year(person_ids, *, before: datetime, exclude_contact_id=None) -> dict[int, int]:
+    """How many contacts named each person in the 12 months up to `before`."""
+    from django.db.models import Count
+
+    rows = (
+        ContactSubject.objects.filter(
+            person_id__in=person_ids, contact__received_at__gt=before - timedelta(days=365),
+            contact__received_at__lte=before,
+        )
+        .exclude(contact_id=exclude_contact_id)
+        .values("person_id")
+        .annotate(n=Count("contact_id", distinct=True))
+    )
+    return {row["person_id"]: row["n"] for row in rows}
 
 
 def contact_create(
@@ -48,16 +116,25 @@ def contact_create(
     received_at: datetime,
     channel: str,
     referrer_name: str,
-    referrer_role: str = "",
-    referrer_organisation: str = "",
     referral_source: str,
     concern: str,
-    children: list[ChildInput],
+    children: list[SubjectInput],
+    adults: list[SubjectInput] = (),
+    referrer_role: str = "",
+    referrer_organisation: str = "",
+    referrer_phone: str = "",
+    referrer_email: str = "",
+    presenting_factors: list[str] = (),
+    consent_answer: str = "",
+    consent_detail: str = "",
+    force_reference: str = "",
     submission_key: uuid.UUID | None = None,
 ) -> Contact:
-    """Record a contact with its children and start the decision clock (1 working day)."""
+    """Record a contact with the people it names and start its decision clock (1 working day)."""
     if not children:
         raise DomainError("Add at least one child", field="children")
+    if not any(c.role == SubjectRole.SUBJECT_CHILD for c in children):
+        raise DomainError("At least one child must be a subject child", field="children")
     if received_at > timezone.now():
         raise DomainError("The date and time received must be in the past", field="received_at")
     if submission_key is not None:
@@ -73,36 +150,45 @@ def contact_create(
                 referrer_name=referrer_name,
                 referrer_role=referrer_role,
                 referrer_organisation=referrer_organisation,
+                referrer_phone=referrer_phone,
+                referrer_email=referrer_email,
                 referral_source=referral_source,
                 concern=concern,
+                presenting_factors=list(presenting_factors),
+                consent_answer=consent_answer,
+                consent_detail=consent_detail,
+                force_reference=force_reference,
                 state=ContactState.AWAITING_SCREENING,
                 created_by=actor,
                 submission_key=submission_key,
             )
-            contact.clock_start(
-                stage=ClockStage.CONTACT_DECISION,
-                started_at=received_at,
-                due_at=contact_decision_due(received_at),
-            )
-            contact.full_clean(exclude=["created_by", "reference", "submission_key"])
+            deadlines.clock_start(contact, stage=ClockStage.CONTACT_DECISION, started_at=received_at)
+            contact.full_clean(exclude=["created_by", "reference", "submission_key", "clock_window"])
             contact.save()
-            for position, child in enumerate(children):
-                person = Person.objects.create(
-                    first_name=child.first_name,
-                    last_name=child.last_name,
-                    date_of_birth=child.date_of_birth,
-                    expected_date_of_birth=child.expected_date_of_birth,
-                    address=child.address,
-                    postcode=child.postcode,
-                )
-                ContactSubject.objects.create(
-                    contact=contact, person=person, role=SubjectRole.SUBJECT_CHILD, position=position
-                )
+            people = []
+            for position, subject in enumerate([*children, *adults]):
+                person = _person_for(subject)
+                if any(p.pk == person.pk for p in people):
+                    raise DomainError(f"{person} is named twice on this contact")
+                people.append(person)
+                ContactSubject.objects.create(contact=contact, person=person, role=subject.role, position=position)
+            child_ids = [p.pk for p, s in zip(people, [*children, *adults], strict=True) if s.role in CHILD_ROLES]
+            counts = repeat_contacts_in_year(child_ids, before=received_at)
+            if any(n >= settings.REPEAT_CONTACT_THRESHOLD for n in counts.values()):
+                contact.repeat_flag = True
+                contact.save(update_fields=["repeat_flag"])
             audit_record(
                 actor=actor,
                 action=AuditAction.CONTACT_CREATED,
                 target=contact,
-                changes={"children": len(children), "channel": channel, "referral_source": referral_source},
+                changes={
+                    "children": len(children),
+                    "adults": len(adults),
+                    "linked_people": [s.person_id for s in [*children, *adults] if s.person_id],
+                    "channel": channel,
+                    "referral_source": referral_source,
+                    "repeat_flag": contact.repeat_flag,
+                },
             )
     except IntegrityError:
         # A double submit that raced past the first check: the first submit's contact stands.
@@ -117,3 +203,286 @@ def contact_create(
 def contact_record_view(*, actor, contact: Contact) -> None:
     """Who looked at this child's record: every view of a contact page is audited."""
     audit_record(actor=actor, action=AuditAction.CONTACT_VIEWED, target=contact)
+
+
+def person_record_view(*, actor, person: Person) -> None:
+    audit_record(actor=actor, action=ContactAction.PERSON_VIEWED, target=person)
+
+
+def screening_submit(
+    *,
+    actor,
+    contact: Contact,
+    worries: str,
+    working_well: str,
+    needs_to_happen: str,
+    danger_statements: str = "",
+    history_checked: bool,
+    level: LevelOfNeed,
+    criteria: list[ThresholdCriterion],
+    proposed_brag: str,
+    rationale: str,
+    recommendation: str,
+) -> Rating:
+    """The screener's proposal: Signs of Safety, history checked, a BRAG rating for a manager to approve."""
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.state != ContactState.AWAITING_SCREENING:
+            raise DomainError("This contact is not awaiting screening: it may have been screened already")
+        document = ThresholdDocument.objects.filter(active=True).first()
+        if document is None:
+            raise DomainError("There is no active threshold document: ask an administrator to publish one")
+        if level.document_id != document.pk:
+            raise DomainError("Choose a level of need from the current threshold document", field="level")
+        if any(c.level.document_id != document.pk for c in criteria):
+            raise DomainError("Choose criteria from the current threshold document", field="criteria")
+        if not history_checked:
+            raise DomainError("Check the history before proposing a rating", field="history_checked")
+        now = timezone.now()
+        screening, _ = Screening.objects.update_or_create(
+            contact=contact,
+            defaults={
+                "worries": worries, "working_well": working_well, "needs_to_happen": needs_to_happen,
+                "danger_statements": danger_statements, "history_checked": history_checked,
+                "threshold_document": document, "level": level, "recommendation": recommendation,
+                "screened_by": actor, "screened_at": now,
+            },
+        )
+        screening.criteria.set(criteria)
+        rating = Rating.objects.create(
+            contact=contact, proposed_brag=proposed_brag, level=level, rationale=rationale,
+            proposed_by=actor, proposed_at=now,
+        )
+        contact.state = ContactState.AWAITING_APPROVAL
+        contact.returned_to_screener = False
+        if contact.assigned_screener_id is None:
+            contact.assigned_screener = actor
+        contact.save(update_fields=["state", "returned_to_screener", "assigned_screener"])
+        audit_record(
+            actor=actor, action=ContactAction.RATING_PROPOSED, target=contact,
+            changes={"brag": proposed_brag, "level": level.number, "document": str(document),
+                     "criteria": [c.code for c in criteria], "recommendation": recommendation,
+                     "rationale": rationale},
+        )
+    return rating
+
+
+def rating_propose_revision(
+    *, actor, contact: Contact, proposed_brag: str, level: LevelOfNeed, rationale: str
+) -> Rating:
+    """As information arrives a rating may be revised: a new proposal, decided by another manager."""
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.state != ContactState.AWAITING_OUTCOME:
+            raise DomainError("Only an approved rating that awaits its outcome can be revised")
+        if contact.ratings.filter(decision=RatingDecision.PENDING).exists():
+            raise DomainError("A revision is already awaiting approval")
+        rating = Rating.objects.create(
+            contact=contact, proposed_brag=proposed_brag, level=level, rationale=rationale,
+            proposed_by=actor, proposed_at=timezone.now(),
+        )
+        audit_record(actor=actor, action=ContactAction.RATING_PROPOSED, target=contact,
+                     changes={"brag": proposed_brag, "level": level.number, "revision": True, "rationale": rationale})
+    return rating
+
+
+def _pending_rating(contact: Contact) -> Rating:
+    rating = contact.ratings.select_for_update().filter(decision=RatingDecision.PENDING).first()
+    if rating is None:
+        raise DomainError("There is no rating awaiting approval on this contact")
+    return rating
+
+
+def rating_decide(*, actor, contact: Contact, brag: str, reason: str = "") -> Rating:
+    """Four eyes: a manager approves the proposed rating, or changes it with a reason.
+
+    Approval stops the contact decision clock and starts the BRAG response window; approving a
+    revision that changes the rating restarts that window from now, on the new rating.
+    """
+    with transaction.atomic():
+        contact = _lock(contact)
+        rating = _pending_rating(contact)
+        if rating.proposed_by_id == actor.pk:
+            raise DomainError("You proposed this rating, so another manager must approve it (four eyes)")
+        changed = brag != rating.proposed_brag
+        if changed and not reason.strip():
+            raise DomainError("Give the reason for changing the rating", field="reason")
+        now = timezone.now()
+        rating.decision = RatingDecision.CHANGED if changed else RatingDecision.APPROVED
+        rating.decided_brag = brag
+        rating.decided_by = actor
+        rating.decided_at = now
+        rating.decision_reason = reason.strip()
+        rating.save()
+        previous = contact.rating
+        revision = contact.state == ContactState.AWAITING_OUTCOME
+        contact.rating = brag
+        if not revision:
+            deadlines.clock_stop(contact, at=now)
+            contact.state = ContactState.AWAITING_OUTCOME
+            deadlines.clock_start(contact, stage=ClockStage.BRAG_RESPONSE, rating=brag, started_at=now)
+        elif brag != previous:
+            deadlines.clock_start(contact, stage=ClockStage.BRAG_RESPONSE, rating=brag, started_at=now)
+            audit_record(actor=actor, action=ContactAction.CLOCK_RESTARTED, target=contact,
+                         changes={"from": previous, "to": brag, "due_at": contact.due_at.isoformat()})
+        contact.save()
+        audit_record(
+            actor=actor,
+            action=ContactAction.RATING_CHANGED if changed else ContactAction.RATING_APPROVED,
+            target=contact,
+            changes={"proposed": rating.proposed_brag, "decided": brag, "reason": rating.decision_reason,
+                     "proposed_by": rating.proposed_by.get_username(), "revision": revision},
+        )
+    return rating
+
+
+def rating_return(*, actor, contact: Contact, comments: str) -> Rating:
+    """A manager sends the screening back to the screener with comments; it returns to their queue."""
+    if not comments.strip():
+        raise DomainError("Say what the screener needs to do", field="comments")
+    with transaction.atomic():
+        contact = _lock(contact)
+        rating = _pending_rating(contact)
+        if rating.proposed_by_id == actor.pk:
+            raise DomainError("You proposed this rating, so another manager must decide it (four eyes)")
+        rating.decision = RatingDecision.RETURNED
+        rating.decided_by = actor
+        rating.decided_at = timezone.now()
+        rating.decision_reason = comments.strip()
+        rating.save()
+        if contact.state == ContactState.AWAITING_APPROVAL:
+            contact.state = ContactState.AWAITING_SCREENING
+            contact.returned_to_screener = True
+            contact.save(update_fields=["state", "returned_to_screener"])
+        audit_record(actor=actor, action=ContactAction.RATING_RETURNED, target=contact,
+                     changes={"comments": rating.decision_reason})
+        if contact.assigned_screener_id:
+            notify.notification_queue(
+                recipient=contact.assigned_screener, kind="rating_returned",
+                subject=f"{contact.reference} returned to you",
+                body=f"{actor} returned the screening of {contact.reference}: {rating.decision_reason}",
+                link=contact.get_absolute_url(),
+            )
+    return rating
+
+
+def _referrer_feedback(contact: Contact, outcome: Outcome) -> str:
+    """A professional referrer hears the outcome; a member of the public gets an acknowledgement only."""
+    if not contact.referrer_email:
+        return ""
+    professional = contact.referral_source in ReferralSource.professional()
+    if professional:
+        subject = f"Outcome of your referral {contact.reference}"
+        body = (
+            f"Thank you for your referral {contact.reference}, received "
+            f"{timezone.localtime(contact.received_at):%d %B %Y at %H:%M}.\n\n"
+            f"The MASH decided: {outcome.get_kind_display()}.\n"
+            + (f"The case has gone to: {outcome.receiving_team}.\n" if outcome.receiving_team else "")
+            + "\nIf you have new concerns about the child, contact the MASH again straight away.\n"
+        )
+    else:
+        subject = f"Your contact with the MASH: {contact.reference}"
+        body = (
+            f"Thank you for contacting us on {timezone.localtime(contact.received_at):%d %B %Y}. "
+            "Your concern has been looked at by the Multi-Agency Safeguarding Hub and acted on.\n\n"
+            "To protect the family's privacy we cannot tell you what was decided. If you are worried "
+            "about a child again, contact us straight away.\n"
+        )
+    notify.notification_queue(recipient=None, email=contact.referrer_email, kind="referrer_feedback",
+                              subject=subject, body=body)
+    return "outcome" if professional else "acknowledgement"
+
+
+def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None):
+    now = timezone.now()
+    outcome = Outcome.objects.create(
+        contact=contact, kind=kind, rationale=rationale, receiving_team=receiving_team, summary=summary,
+        decided_by=actor, decided_at=now,
+    )
+    feedback = _referrer_feedback(contact, outcome)
+    if feedback:
+        outcome.referrer_feedback = feedback
+        outcome.referrer_feedback_queued_at = now
+        outcome.save(update_fields=["referrer_feedback", "referrer_feedback_queued_at"])
+    deadlines.clock_stop(contact, at=now)
+    contact.state = ContactState.CLOSED
+    contact.closed_at = now
+    contact.save()
+    audit_record(actor=actor, action=ContactAction.OUTCOME_DECIDED, target=contact,
+                 changes={"outcome": kind, "receiving_team": str(receiving_team or ""), "rationale": rationale,
+                          "referrer_told": feedback or "no e-mail address"})
+    if receiving_team is not None:
+        for member in receiving_team.members.filter(is_active=True):
+            notify.notification_queue(
+                recipient=member, kind="outcome_received",
+                subject=f"New case from the MASH: {contact.reference}",
+                body=f"{outcome.get_kind_display()}. Summary: {summary}", link=contact.get_absolute_url(),
+            )
+    return outcome
+
+
+def outcome_decide(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None) -> Outcome:
+    """The manager's decision on an approved contact; the contact closes and the referrer is told."""
+    if kind == OutcomeKind.ALLOCATED_WORKER:
+        raise DomainError("Use 'pass to allocated worker' for a child who already has a social worker", field="kind")
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.state != ContactState.AWAITING_OUTCOME:
+            raise DomainError("An outcome can be decided only once the rating is approved")
+        if contact.ratings.filter(decision=RatingDecision.PENDING).exists():
+            raise DomainError("A rating revision is awaiting approval: decide it first")
+        return _close_with_outcome(actor=actor, contact=contact, kind=kind, rationale=rationale, summary=summary,
+                                   receiving_team=receiving_team)
+
+
+def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person, note: str) -> Outcome:
+    """A child with an allocated social worker: the contact goes straight to them, who is notified."""
+    if not note.strip():
+        raise DomainError("Add a note for the allocated worker", field="note")
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.state == ContactState.CLOSED:
+            raise DomainError("This contact is already closed")
+        if not contact.subjects.filter(person=person).exists():
+            raise DomainError("That person is not named on this contact")
+        if person.allocated_worker_id is None:
+            raise DomainError(f"{person} has no allocated social worker")
+        outcome = _close_with_outcome(
+            actor=actor, contact=contact, kind=OutcomeKind.ALLOCATED_WORKER,
+            rationale=f"{person} has an allocated social worker, {person.allocated_worker}.",
+            summary=note.strip(), receiving_team=None,
+        )
+        notify.notification_queue(
+            recipient=person.allocated_worker, kind="contact_for_allocated_worker",
+            subject=f"New contact about {person}: {contact.reference}",
+            body=f"{actor} passed contact {contact.reference} to you as {person}'s allocated worker. {note.strip()}",
+            link=contact.get_absolute_url(),
+        )
+        return outcome
+
+
+def person_merge(*, actor, keep: Person, duplicate: Person, reason: str) -> Person:
+    """A manager's decision that two records are the same person. The duplicate stays, marked merged."""
+    if not reason.strip():
+        raise DomainError("Say why these are the same person", field="reason")
+    if keep.pk == duplicate.pk:
+        raise DomainError("Choose two different people")
+    with transaction.atomic():
+        people = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+        keep, duplicate = people[keep.pk], people[duplicate.pk]
+        if keep.merged_into_id or duplicate.merged_into_id:
+            raise DomainError("One of these records has already been merged")
+        moved = []
+        for subject in ContactSubject.objects.filter(person=duplicate).select_for_update():
+            if ContactSubject.objects.filter(contact_id=subject.contact_id, person=keep).exists():
+                continue  # both named on the same contact: keep the row for history, pointing at the duplicate
+            subject.person = keep
+            subject.save(update_fields=["person"])
+            moved.append(subject.contact_id)
+        duplicate.merged_into = keep
+        duplicate.save()
+        audit_record(actor=actor, action=ContactAction.PERSON_MERGED, target=keep,
+                     changes={"merged": duplicate.pk, "merged_name": str(duplicate), "contacts_moved": moved,
+                              "reason": reason.strip()})
+    return keep
+

@@ -1,10 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "contacts"
 urlpatterns = [
     path("", views.contact_queue, name="queue"),
+    path("returned/", views.returned_queue, name="returned"),
+    path("manage/", views.manager_queue, name="manager_queue"),
     path("new/", views.contact_new, name="new"),
+    path("import/", views_import.notifications_import_page, name="import"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("<str:reference>/", views.contact_detail, name="detail"),
+    path("<str:reference>/screen/", views.contact_screen, name="screen"),
+    path("<str:reference>/decide/", views.rating_decide, name="decide"),
+    path("<str:reference>/return/", views.rating_return, name="return"),
+    path("<str:reference>/revise/", views.rating_revise, name="revise"),
+    path("<str:reference>/outcome/", views.outcome_decide, name="outcome"),
+    path("<str:reference>/pass-to-allocated-worker/", views.pass_to_allocated, name="pass_allocated"),
 ]

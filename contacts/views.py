@@ -1,49 +1,110 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mash.access import require_perms
-from mash.audit import audit_trail
+from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
 from mash.models import AuditAction
 
-from . import selectors, services
-from .forms import ChildForm, ChildFormSet, ContactForm
+from . import matching, selectors, services
+from .actions import ContactAction
+from .codes import CHILD_ROLES, ContactState
+from .forms import (
+    AdultFormSet,
+    ChildForm,
+    ChildFormSet,
+    ContactForm,
+    MergeForm,
+    OutcomeForm,
+    PassToAllocatedForm,
+    QueueFilterForm,
+    RatingDecisionForm,
+    ReturnForm,
+    RevisionForm,
+    ScreeningForm,
+)
+from .models import Person
+
+NOT_IN_TIMELINE = {AuditAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
 
 
 def _answers_with_another_child(post):
     """'Add another child' without JavaScript: the same answers back, with one more blank child row."""
     form = ContactForm(initial={name: post.get(name) for name in ContactForm.base_fields})
+    form.initial["presenting_factors"] = post.getlist("presenting_factors")
     total = min(int(post.get("children-TOTAL_FORMS") or 1), ChildFormSet.max_num - 1)
     rows = [{name: post.get(f"children-{i}-{name}", "") for name in ChildForm.base_fields} for i in range(total)]
-    return form, ChildFormSet(prefix="children", initial=[*rows, {}])
+    adults = AdultFormSet(post, prefix="adults")
+    adults.is_bound = False
+    adult_rows = [{name: post.get(f"adults-{i}-{name}", "") for name in ChildForm.base_fields}
+                  for i in range(int(post.get("adults-TOTAL_FORMS") or 0))]
+    extra_adult = [{}] if "add_adult" in post else []
+    children = ChildFormSet(prefix="children", initial=[*rows, {}] if "add_child" in post else rows)
+    return form, children, AdultFormSet(prefix="adults", initial=[*adult_rows, *extra_adult])
+
+
+def _resolve_matches(formsets) -> bool:
+    """Show candidates for each new person; the screener must link or confirm new. Never merges."""
+    ok = True
+    for formset in formsets:
+        for form in formset.forms:
+            data = form.cleaned_data
+            if not data:
+                continue
+            form.candidates = matching.find_candidates(
+                first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data.get("date_of_birth"),
+                nhs_number=data.get("nhs_number", ""), postcode=data.get("postcode", ""),
+            )
+            choice = data.get("match") or ""
+            allowed = {"new", *[str(c.person.pk) for c in form.candidates]}
+            if form.candidates and choice not in allowed:
+                form.add_error(None, "This may be someone already known: choose who this is")
+                ok = False
+            elif choice not in allowed and choice not in ("", "new"):
+                form.add_error(None, "Choose who this is from the list")
+                ok = False
+    return ok
 
 
 @require_http_methods(["GET", "POST"])
 @require_perms("contacts.add_contact")
 def contact_new(request):
-    if request.method == "POST" and "add_child" in request.POST:
-        form, formset = _answers_with_another_child(request.POST)
-        return render(request, "contacts/contact_form.html", {"form": form, "formset": formset})
+    if request.method == "POST" and ("add_child" in request.POST or "add_adult" in request.POST):
+        form, formset, adults = _answers_with_another_child(request.POST)
+        return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults})
 
     if request.method == "POST":
         form = ContactForm(request.POST)
+        # A double submit: the first submit's contact stands, whatever the second would have asked.
+        key = form.fields["submission_key"].clean(request.POST.get("submission_key")) if request.POST.get(
+            "submission_key") else None
+        done = selectors.contacts_visible_to(request.user).filter(submission_key=key).first() if key else None
+        if done is not None:
+            return redirect(done)
         formset = ChildFormSet(request.POST, prefix="children")
-        if form.is_valid() and formset.is_valid():
-            children = [f.to_input() for f in formset.forms if f.cleaned_data]
+        adults = AdultFormSet(request.POST, prefix="adults")
+        valid = form.is_valid() & formset.is_valid() & adults.is_valid()
+        if valid and _resolve_matches([formset, adults]):
+            def inputs(fs):
+                out = []
+                for f in fs.forms:
+                    if f.cleaned_data:
+                        choice = f.cleaned_data.get("match") or "new"
+                        out.append(f.to_input(person_id=None if choice == "new" else int(choice)))
+                return out
+
+            data = form.cleaned_data
             try:
                 contact = services.contact_create(
                     actor=request.user,
-                    received_at=form.cleaned_data["received_at"],
-                    channel=form.cleaned_data["channel"],
-                    referrer_name=form.cleaned_data["referrer_name"],
-                    referrer_role=form.cleaned_data["referrer_role"],
-                    referrer_organisation=form.cleaned_data["referrer_organisation"],
-                    referral_source=form.cleaned_data["referral_source"],
-                    concern=form.cleaned_data["concern"],
-                    children=children,
-                    submission_key=form.cleaned_data.get("submission_key"),
+                    children=inputs(formset),
+                    adults=inputs(adults),
+                    **{k: data[k] for k in (
+                        "received_at", "channel", "referrer_name", "referrer_role", "referrer_organisation",
+                        "referrer_phone", "referrer_email", "referral_source", "concern", "presenting_factors",
+                        "consent_answer", "consent_detail", "submission_key")},
                 )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -54,26 +115,269 @@ def contact_new(request):
     else:
         form = ContactForm()
         formset = ChildFormSet(prefix="children")
+        adults = AdultFormSet(prefix="adults")
         status = 200
-    return render(request, "contacts/contact_form.html", {"form": form, "formset": formset}, status=status)
+    return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults},
+                  status=status)
+
+
+def _queue(request, *, title, states, tabs, template_name="contacts/queue.html", returned_tab=False):
+    form = QueueFilterForm(request.GET or None, states=states, screeners=selectors.mash_screeners())
+    filters = {}
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            filters = form.cleaned_data
+        else:
+            status = 400
+    if returned_tab:
+        filters = {**filters, "returned_to": request.user}
+    page = selectors.contact_queue(user=request.user, states=states, filters=filters,
+                                   page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "title": title, "filter_form": form, "tabs": tabs, "query": query.urlencode()}
+    template = f"{template_name}#queue" if request.htmx else template_name
+    return render(request, template, context, status=status)
+
+
+def _tabs(request):
+    tabs = [("contacts:queue", "Awaiting screening"), ("contacts:returned", "Returned to me")]
+    if request.user.has_perm("contacts.decide_rating"):
+        tabs.append(("contacts:manager_queue", "Approvals and outcomes"))
+    return tabs
 
 
 @require_GET
 @require_perms("contacts.view_contact")
 def contact_queue(request):
-    page = selectors.contact_queue(
-        user=request.user, page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE
-    )
-    template = "contacts/queue.html#queue" if request.htmx else "contacts/queue.html"
-    return render(request, template, {"page": page})
+    return _queue(request, title="Awaiting screening", states=selectors.SCREENER_STATES, tabs=_tabs(request))
+
+
+@require_GET
+@require_perms("contacts.add_screening")
+def returned_queue(request):
+    return _queue(request, title="Returned to me", states=selectors.SCREENER_STATES, tabs=_tabs(request),
+                  returned_tab=True)
+
+
+@require_GET
+@require_perms("contacts.decide_rating")
+def manager_queue(request):
+    return _queue(request, title="Approvals and outcomes", states=selectors.MANAGER_STATES, tabs=_tabs(request))
+
+
+def _detail_context(request, contact, **extra):
+    trail = [e for e in audit_trail(contact)[:200] if e.action not in NOT_IN_TIMELINE]
+    for event in trail:
+        event.label = action_label(event.action)
+        changes = event.changes or {}
+        event.note = changes.get("reason") or changes.get("comments") or ""
+    open_contact = contact.state != ContactState.CLOSED
+    allocated = [s.person for s in contact.subjects.all() if s.role in CHILD_ROLES and s.person.allocated_worker_id]
+    return {
+        "contact": contact,
+        "trail": trail,
+        "history": selectors.history_at_a_glance(contact),
+        "candidates": selectors.match_candidates(contact) if open_contact else {},
+        "pending": selectors.pending_rating(contact),
+        "allocated": allocated,
+        "repeat_threshold": settings.REPEAT_CONTACT_THRESHOLD,
+        **extra,
+    }
 
 
 @require_GET
 def contact_detail(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     services.contact_record_view(actor=request.user, contact=contact)
-    return render(
-        request,
-        "contacts/contact_detail.html",
-        {"contact": contact, "trail": audit_trail(contact).exclude(action=AuditAction.CONTACT_VIEWED)[:50]},
+    return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
+
+
+def _form_page(request, template, context, status=200):
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_screen(request, reference: str):
+    contact = selectors.get_contact_for_user(request.user, reference)
+    if not request.user.has_perm("contacts.add_screening"):
+        return _forbidden()
+    document = selectors.active_threshold_document()
+    form = ScreeningForm(request.POST or None, document=document)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.screening_submit(actor=request.user, contact=contact, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request, f"Rating proposed for {contact.reference}. It is awaiting a manager's approval."
+                )
+                return redirect(contact)
+        return _form_page(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document},
+                          status=400)
+    if contact.state != ContactState.AWAITING_SCREENING:
+        messages.info(request, "This contact is not awaiting screening.")
+        return redirect(contact)
+    return _form_page(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document})
+
+
+def _forbidden():
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def rating_decide(request, reference: str):
+    contact = selectors.get_contact_for_user(request.user, reference)
+    if not request.user.has_perm("contacts.decide_rating"):
+        return _forbidden()
+    pending = selectors.pending_rating(contact)
+    if pending is None:
+        messages.info(request, "There is no rating awaiting approval on this contact.")
+        return redirect(contact)
+    form = RatingDecisionForm(request.POST or None, proposed=pending.proposed_brag)
+    return_form = ReturnForm()
+    own = pending.proposed_by_id == request.user.pk
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.rating_decide(actor=request.user, contact=contact, brag=form.cleaned_data["brag"],
+                                       reason=form.cleaned_data.get("reason", ""))
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"Rating for {contact.reference} decided.")
+                return redirect(contact)
+        status = 400
+    else:
+        status = 200
+    return render(request, "contacts/decide.html", {"contact": contact, "pending": pending, "form": form,
+                                                     "return_form": return_form, "own": own}, status=status)
+
+
+@require_POST
+def rating_return(request, reference: str):
+    contact = selectors.get_contact_for_user(request.user, reference)
+    if not request.user.has_perm("contacts.decide_rating"):
+        return _forbidden()
+    pending = selectors.pending_rating(contact)
+    form = ReturnForm(request.POST)
+    if pending is not None and form.is_valid():
+        try:
+            services.rating_return(actor=request.user, contact=contact, comments=form.cleaned_data["comments"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{contact.reference} returned to the screener.")
+            return redirect(contact)
+    if pending is None:
+        return redirect(contact)
+    decide_form = RatingDecisionForm(proposed=pending.proposed_brag)
+    return render(request, "contacts/decide.html", {"contact": contact, "pending": pending, "form": decide_form,
+                                                     "return_form": form, "own": False}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def rating_revise(request, reference: str):
+    contact = selectors.get_contact_for_user(request.user, reference)
+    if not request.user.has_perm("contacts.add_rating"):
+        return _forbidden()
+    document = selectors.active_threshold_document()
+    form = RevisionForm(request.POST or None, document=document)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.rating_propose_revision(actor=request.user, contact=contact, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Revised rating proposed. Another manager must approve it.")
+                return redirect(contact)
+        return render(request, "contacts/revise.html", {"contact": contact, "form": form}, status=400)
+    return render(request, "contacts/revise.html", {"contact": contact, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_decide(request, reference: str):
+    contact = selectors.get_contact_for_user(request.user, reference)
+    if not request.user.has_perm("contacts.add_outcome"):
+        return _forbidden()
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.outcome_decide(actor=request.user, contact=contact, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"Outcome recorded. {contact.reference} is closed and the referrer is told.")
+                return redirect(contact)
+        return render(request, "contacts/outcome.html", {"contact": contact, "form": form}, status=400)
+    if contact.state != ContactState.AWAITING_OUTCOME:
+        messages.info(request, "An outcome can be decided once the rating is approved.")
+        return redirect(contact)
+    return render(request, "contacts/outcome.html", {"contact": contact, "form": form})
+
+
+@require_POST
+def pass_to_allocated(request, reference: str):
+    contact = selectors.get_contact_for_user(request.user, reference)
+    if not request.user.has_perm("contacts.add_screening"):
+        return _forbidden()
+    people = Person.objects.filter(subject_of__contact=contact, allocated_worker__isnull=False).select_related(
+        "allocated_worker")
+    form = PassToAllocatedForm(request.POST, people=people)
+    if form.is_valid():
+        try:
+            services.contact_pass_to_allocated_worker(
+                actor=request.user, contact=contact, person=form.cleaned_data["person"], note=form.cleaned_data["note"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{contact.reference} passed to the allocated worker, who has been notified.")
+            return redirect(contact)
+    return render(request, "contacts/contact_detail.html",
+                  _detail_context(request, contact, pass_form=form), status=400)
+
+
+@require_GET
+def person_detail(request, pk: int):
+    person = selectors.get_person_for_user(request.user, pk)
+    services.person_record_view(actor=request.user, person=person)
+    subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
+    candidates = matching.find_candidates(
+        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
+        nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
+    ) if person.merged_into_id is None else []
+    form = MergeForm(candidates=Person.objects.filter(pk__in=[c.person.pk for c in candidates]))
+    return render(request, "contacts/person.html",
+                  {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form})
+
+
+@require_POST
+def person_merge(request, pk: int):
+    person = selectors.get_person_for_user(request.user, pk)
+    if not request.user.has_perm("contacts.merge_person"):
+        return _forbidden()
+    candidates = matching.find_candidates(
+        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
+        nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
     )
+    form = MergeForm(request.POST, candidates=Person.objects.filter(pk__in=[c.person.pk for c in candidates]))
+    if form.is_valid():
+        try:
+            services.person_merge(actor=request.user, keep=person, duplicate=form.cleaned_data["duplicate"],
+                                  reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Merged into {person}. The other record is kept, marked as merged.")
+            return redirect(person)
+    subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
+    return render(request, "contacts/person.html",
+                  {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form}, status=400)

@@ -1,4 +1,8 @@
-"""Writing the audit log. Services call `audit_record` inside their own transaction."""
+"""Writing the audit log. Services call `audit_record` inside their own transaction.
+
+The log accepts only registered actions: the kernel's own (`AuditAction`), and each app's list,
+registered with `register_actions` when the app's actions module is imported.
+"""
 
 from typing import Any
 
@@ -8,16 +12,28 @@ from django.db import models
 from .models import AuditAction, AuditEvent
 
 SYSTEM = "system"
+_ACTIONS: dict[str, str] = dict(AuditAction.choices)
+
+
+def register_actions(choices: type[models.TextChoices]) -> None:
+    for value, label in choices.choices:
+        if _ACTIONS.get(value, label) != label:
+            raise ValueError(f"Audit action {value!r} registered twice with different labels")
+        _ACTIONS[value] = label
+
+
+def action_label(value: str) -> str:
+    return _ACTIONS.get(value, value)
 
 
 def audit_record(
     *,
     actor,
-    action: AuditAction,
+    action: str,
     target: models.Model | None = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"Unregistered audit action {action!r}")
     is_person = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(

@@ -1,15 +1,18 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from .access import Role, primary_role
 
-# Navigation per role: (url name, label).
+# Navigation per role: (url name, label). Everyone with a role also gets "Notifications" (see below).
 NAVIGATION = {
     Role.SCREENER: [("contacts:queue", "Screening queue"), ("contacts:new", "Record a contact")],
-    Role.MANAGER: [("contacts:queue", "Screening queue"), ("contacts:new", "Record a contact")],
+    Role.MANAGER: [("contacts:queue", "Screening queue"), ("contacts:new", "Record a contact"),
+                   ("at_risk", "At risk")],
     Role.PARTNER: [("enquiries:inbox", "Information requests")],
     Role.ADMIN: [],
 }
+EVERYONE = [("notifications", "Notifications")]
 
 
 def service(request):
@@ -18,7 +21,7 @@ def service(request):
     current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
     items = [
         {"href": reverse(name), "text": text, "current": name == current}
-        for name, text in NAVIGATION.get(role, [])
+        for name, text in [*NAVIGATION.get(role, []), *(EVERYONE if role is not None else [])]
     ]
     if user is not None and user.is_authenticated and user.is_staff:
         items.append({"href": reverse("admin:index"), "text": "Administration", "current": False})
@@ -28,4 +31,12 @@ def service(request):
         "user_role": role,
         "nav_items": items,
         "demo_mode": settings.DEMO_MODE,
+        # One query, and only on pages that show the header.
+        "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
     }
+
+
+def _unread(user) -> int:
+    from .notify import unread_count
+
+    return unread_count(user) if user is not None else 0

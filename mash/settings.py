@@ -231,11 +231,46 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# Deadlines (mash.deadlines): the sweep runs every SWEEP_INTERVAL_SECONDS; a message older than one
+# interval expires unrun (the next one does the same work), so a backlog never piles up.
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=20)
+DELIVERY_INTERVAL_SECONDS = env.float("DELIVERY_INTERVAL_SECONDS", default=10)
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=1000)
+# The dashboard warns when the sweep has not finished a pass for this long (a dead beat is noticed).
+SWEEP_STALE_SECONDS = env.int("SWEEP_STALE_SECONDS", default=300)
+# A breach nobody acknowledges escalates further after the window's own time (Red 30 min); this is the
+# fallback for a clock without a window.
+DEADLINE_SECOND_LEVEL_MINUTES = env.int("DEADLINE_SECOND_LEVEL_MINUTES", default=60)
+# Who hears about what: warnings go to the assigned screener and the duty manager(s) (members of this
+# group; if empty, every MASH manager); breaches to every MASH manager; the second level to this group.
+DEADLINE_DUTY_MANAGER_GROUP = env.str("DEADLINE_DUTY_MANAGER_GROUP", default="duty_manager")
+DEADLINE_MANAGER_GROUP = env.str("DEADLINE_MANAGER_GROUP", default="manager")
+DEADLINE_SECOND_LEVEL_GROUP = env.str("DEADLINE_SECOND_LEVEL_GROUP", default="service_manager")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+# Links in e-mails are made absolute with this (e.g. https://mash.anytown.gov.uk).
+SITE_URL = env.str("SITE_URL", default="")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deadlines": {
+        "task": "mash.tasks.sweep_deadlines",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": SWEEP_INTERVAL_SECONDS},
+    },
+    "deliver-notifications": {
+        "task": "mash.tasks.deliver_notifications",
+        "schedule": DELIVERY_INTERVAL_SECONDS,
+        "options": {"expires": DELIVERY_INTERVAL_SECONDS},
+    },
+}
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
 CONTACT_DECISION_WORKING_DAYS = env.int("CONTACT_DECISION_WORKING_DAYS", default=1)
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
+# A child named on this many contacts in 12 months is flagged as a repeat contact.
+REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
+# The largest police notification file a manager may upload (bytes).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

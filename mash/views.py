@@ -1,10 +1,35 @@
-from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from functools import wraps
 
-from .access import Role, primary_role
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import deadlines, notify
+from .access import Role, primary_role, user_roles
+from .errors import DomainError
+from .forms import reject_markup
+
+
+def require_role(*roles: Role):
+    """View decorator: signed-in users without one of these roles get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not user_roles(request.user) & set(roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 @require_GET
@@ -22,8 +47,6 @@ def home(request):
 
 @require_GET
 def no_role(request):
-    from django.shortcuts import render
-
     return render(request, "no_role.html", status=403)
 
 
@@ -34,3 +57,102 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- deadlines: the at-risk dashboard, acknowledging a breach, the sweep's health -----------------------
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="What is being done about it",
+        help_text="For example: strategy discussion booked for 14:00 with police and health.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[reject_markup],
+        error_messages={"required": "Enter a note saying what is being done about the breach"},
+    )
+
+
+@require_GET
+@require_role(Role.MANAGER)
+def at_risk(request):
+    """Everything past its target or limit, by rating and stage. htmx refreshes the board every 30 s."""
+    context = {
+        "groups": deadlines.at_risk(user=request.user),
+        "health": deadlines.sweep_health(),
+        "form": AcknowledgeForm(),
+    }
+    template = "mash/at_risk.html#board" if request.htmx else "mash/at_risk.html"
+    return render(request, template, context)
+
+
+@require_GET
+def escalation_detail(request, pk: int):
+    """One breach (or warning) of one clock, with the form that acknowledges it."""
+    escalation = deadlines.get_escalation_for_user(request.user, pk)
+    if Role.MANAGER not in user_roles(request.user):
+        raise PermissionDenied
+    return render(request, "mash/acknowledge.html", {"escalation": escalation, "form": AcknowledgeForm()})
+
+
+@require_POST
+def escalation_acknowledge(request, pk: int):
+    escalation = deadlines.get_escalation_for_user(request.user, pk)
+    if Role.MANAGER not in user_roles(request.user):
+        raise PermissionDenied
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            deadlines.escalation_acknowledge(actor=request.user, escalation_id=escalation.pk,
+                                             note=form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error("note" if error.field == "note" else None, error.message)
+        else:
+            messages.success(request, f"Breach acknowledged: {escalation.target_label}. It will not escalate further.")
+            return redirect("at_risk")
+    return render(request, "mash/acknowledge.html", {"escalation": escalation, "form": form}, status=400)
+
+
+@require_GET
+@require_role(Role.MANAGER, Role.ADMIN)
+def sweep_health(request):
+    health = deadlines.sweep_health()
+    if request.GET.get("format") == "json":
+        last = health["last"]
+        return JsonResponse({
+            "stale": health["stale"],
+            "last_started_at": last.started_at.isoformat() if last else None,
+            "last_duration_ms": last.duration_ms if last else None,
+            "age_seconds": int(health["age"].total_seconds()) if last else None,
+        }, status=503 if health["stale"] else 200)
+    from .models import SweepRun
+
+    return render(request, "mash/sweep_health.html", {
+        "health": health, "runs": SweepRun.objects.order_by("-started_at", "-id")[:20],
+    })
+
+
+# --- notifications --------------------------------------------------------------------------------------
+
+
+@require_GET
+def notifications(request):
+    """The signed-in person's own notifications, newest first."""
+    page = Paginator(notify.notifications_for(request.user), settings.QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page", 1)
+    )
+    return render(request, "mash/notifications.html", {"page": page})
+
+
+@require_POST
+def notifications_read(request):
+    """Mark one notification (`id`) or all of them read. Only the person's own notifications change."""
+    raw = request.POST.get("id")
+    ids = None
+    if raw:
+        # Someone else's notification, or no such one: 404, as for any record you may not see.
+        if not raw.isdigit() or not notify.notifications_for(request.user).filter(pk=int(raw)).exists():
+            raise Http404("No notification found")
+        ids = [int(raw)]
+    notify.notifications_mark_read(user=request.user, ids=ids)
+    return redirect("notifications")

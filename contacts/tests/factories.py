@@ -7,7 +7,7 @@ from django.utils import timezone
 from contacts.services import ChildInput, contact_create
 
 
-def contact_post(children=None, **overrides) -> dict:
+def contact_post(children=None, adults=None, **overrides) -> dict:
     """A valid POST for the 'Record a contact' form; overrides replace fields."""
     received = timezone.localtime(timezone.now() - timedelta(hours=2))
     children = children if children is not None else [
@@ -20,16 +20,26 @@ def contact_post(children=None, **overrides) -> dict:
         "referrer_name": "Jo Teacher",
         "referrer_role": "Designated safeguarding lead",
         "referrer_organisation": "Anytown Primary School",
+        "referrer_email": "jo.teacher@anytown-primary.sch.uk",
         "referral_source": "2A",
         "concern": "Ava arrived at school with a bruise on her cheek and said she was scared to go home.",
+        "consent_answer": "given",
         "children-TOTAL_FORMS": str(len(children)),
         "children-INITIAL_FORMS": "0",
         "children-MIN_NUM_FORMS": "1",
         "children-MAX_NUM_FORMS": "12",
+        "adults-TOTAL_FORMS": str(len(adults or [])),
+        "adults-INITIAL_FORMS": "0",
+        "adults-MIN_NUM_FORMS": "0",
+        "adults-MAX_NUM_FORMS": "12",
     }
-    for i, child in enumerate(children):
-        for key in ["first_name", "last_name", "date_of_birth", "expected_date_of_birth", "address", "postcode"]:
-            data[f"children-{i}-{key}"] = child.get(key, "")
+    keys = ["role", "first_name", "last_name", "date_of_birth", "expected_date_of_birth", "nhs_number", "address",
+            "postcode", "match"]
+    for prefix, people in (("children", children), ("adults", adults or [])):
+        for i, person in enumerate(people):
+            person = {"role": "subject_child" if prefix == "children" else "parent_carer", **person}
+            for key in keys:
+                data[f"{prefix}-{i}-{key}"] = person.get(key, "")
     data.update(overrides)
     return data
 

@@ -33,9 +33,41 @@ def time_left(obj) -> str:
     return f"{_span(left)} left"
 
 
+def _loaded(obj, field: str):
+    """A field's value if it was loaded; None if the query deferred it (no query per row for a tag)."""
+    if field in obj.get_deferred_fields():
+        return None
+    return getattr(obj, field)
+
+
 @register.inclusion_tag("includes/clock_tag.html")
 def clock_tag(obj):
-    return {"status": obj.clock_status()}
+    """The clock's status tag: Breached (recorded by the sweep), Overdue, Past target (warned), Due soon, On time."""
+    status = obj.clock_status()
+    if status == "overdue" and _loaded(obj, "breached_at") is not None:
+        status = "breached"
+    elif status == "warning" and _loaded(obj, "warned_at") is not None:
+        status = "warned"
+    return {"status": status}
+
+
+RATING_TAGS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green",
+               "blue": "govuk-tag--blue"}
+
+
+@register.inclusion_tag("mash/rating_tag.html")
+def rating_tag(rating: str):
+    """A BRAG rating as a coloured tag ('No rating' in grey for '')."""
+    labels = {"red": "Red", "amber": "Amber", "green": "Green", "blue": "Blue"}
+    return {"label": labels.get(rating, "No rating"), "css": RATING_TAGS.get(rating, "govuk-tag--grey")}
+
+
+@register.filter
+def duration_words(delta: timedelta | None) -> str:
+    """A timedelta in words: '3 hours 20 minutes'."""
+    if delta is None:
+        return ""
+    return _span(delta)
 
 
 @register.filter

@@ -59,6 +59,7 @@ def record_contact_with_two_children(page, base_url, visited, *, axe=True):
     page.get_by_label("What is the concern?").fill(
         "Ava told her teacher that Leo is left alone at night and there is often no food."
     )
+    page.get_by_label("Parents know and agree").check()
     page.get_by_role("button", name="Record contact").click()
 
     contact = Contact.objects.get()

@@ -69,6 +69,7 @@ class Command(BaseCommand):
         made = 0
         if not Contact.objects.exists():
             made = self._contacts(users["screener"], contacts)
+            self._progress(users)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}"
@@ -103,6 +104,31 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
+    def _progress(self, users):
+        """Move a few demo contacts along, so every queue has something in it."""
+        from contacts import services
+        from contacts.models import LevelOfNeed, ThresholdCriterion
+
+        open_contacts = list(Contact.objects.order_by("id"))
+        if len(open_contacts) < 4:
+            return
+        amber = LevelOfNeed.objects.get(document__active=True, number=3)
+        for contact, brag in ((open_contacts[0], "amber"), (open_contacts[1], "red")):
+            services.screening_submit(
+                actor=users["screener"], contact=contact,
+                worries="The child's account of the injury is consistent and worrying.",
+                working_well="The school knows the family well; an aunt visits daily.",
+                needs_to_happen="Check with health and police today; speak to the child at school.",
+                history_checked=True, level=amber, criteria=list(ThresholdCriterion.objects.filter(level=amber)[:2]),
+                proposed_brag=brag, rationale="Several factors together point to a child in need.",
+                recommendation="route",
+            )
+        services.rating_decide(actor=users["manager"], contact=open_contacts[0], brag="amber")
+        # A child already known to a social worker, to show "pass to allocated worker".
+        child = open_contacts[2].subjects.first().person
+        child.allocated_worker = users["screener2"]
+        child.save()
+
     def _contacts(self, screener, count: int) -> int:
         fake = Faker("en_GB")
         Faker.seed(2026)
@@ -121,6 +147,9 @@ class Command(BaseCommand):
                                        address=address, postcode=postcode))
             source = sources[i % len(sources)]
             contact_create(
+                consent_answer="not_asked",
+                consent_detail="Not asked yet: the referrer was unsure it was safe to tell the parents.",
+                referrer_email="" if source in {ReferralSource.ANONYMOUS} else f"referrer{i}@example.org",
                 actor=screener,
                 received_at=now - timedelta(hours=rng.randint(1, 40), minutes=rng.randint(0, 59)),
                 channel=Channel.POLICE_NOTIFICATION if source == ReferralSource.POLICE else Channel.PHONE,

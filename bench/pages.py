@@ -1,0 +1,276 @@
+"""Benchmark: the pages people wait on, at 10k and 100k contacts (1M with BENCH_FULL=1).
+
+    .venv/bin/python -m bench.pages
+    BENCH_FULL=1 .venv/bin/python -m bench.pages      # adds 1,000,000 contacts
+    BENCH_PAGES_SIZES=10000 .venv/bin/python -m bench.pages
+
+For each size it rebuilds its own PostgreSQL database's contacts with `manage.py seed_bench --reset`
+(BENCH_PAGES_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/mash_bench_pages: not the sweep's
+database, so the two benchmarks can run side by side), runs VACUUM ANALYZE, then times in-process, through
+the Django test client with logged-in users: the screening queue, the manager queue, an open contact's page
+(children with history, candidates shown), the person match (contacts.matching.find_candidates, a function
+rather than a page) and the Django admin changelist of contacts (the baseline a quick build would use).
+Server time is the wall time around each request; queries are counted with CaptureQueriesContext.
+Results are merged into bench/results.json and the section between the pages markers of bench/README.md.
+"""
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = os.environ.get("BENCH_FULL") == "1"
+SIZES = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "10000,100000").split(",")]
+if FULL and 1_000_000 not in SIZES:
+    SIZES.append(1_000_000)
+RUNS = int(os.environ.get("BENCH_PAGES_RUNS", 50))
+WARMUP = 5
+DB_URL = os.environ.get("BENCH_PAGES_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mash_bench_pages")
+TARGETS = {"screening_queue": 100, "manager_queue": 100, "contact_page": 100, "person_match": 20}
+CASES = ["screening_queue", "manager_queue", "contact_page", "person_match", "admin_changelist"]
+START, END = "<!-- pages:start -->", "<!-- pages:end -->"
+
+os.environ["DATABASE_URL"] = DB_URL
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
+os.environ.pop("REDIS_URL", None)  # no broker: nothing here should reach Celery
+
+
+def create_database() -> None:
+    """Create the bench database if it is missing (never dropped: seed_bench --reset empties the contacts)."""
+    import psycopg
+
+    name = DB_URL.rsplit("/", 1)[1]
+    admin = DB_URL.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine(pg_version: str) -> dict:
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal:")), 0)
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+               platform.processor() or platform.machine())
+    return {"nproc": os.cpu_count(), "ram_gb": round(kb / 1024 / 1024), "cpu": cpu, "postgres": pg_version,
+            "python": platform.python_version(), "date": datetime.now(UTC).date().isoformat()}
+
+
+def summarise(case: str, n: int, times: list[float], queries: list[int]) -> dict:
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    return {"case": case, "contacts": n, "p50_ms": round(statistics.median(times), 1), "p95_ms": round(cuts[94], 1),
+            "queries": max(queries), "runs": len(times)}
+
+
+def measure(call, runs: int = RUNS) -> tuple[list[float], list[int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(WARMUP):
+        call()
+    times, queries = [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        queries.append(len(captured.captured_queries))
+    return times, queries
+
+
+def client_for(user):
+    from django.test import Client
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    return client
+
+
+def get(client, url: str):
+    def call():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    return call
+
+
+def open_contacts_with_history(limit: int = 20) -> list[str]:
+    """Open contacts (screened, so the page shows screening and rating) whose two children have earlier contacts."""
+    from django.db import connection
+
+    sql = """
+        SELECT c.reference FROM contacts_contact c
+        JOIN contacts_contactsubject s ON s.contact_id = c.id AND s.role IN ('subject_child', 'sibling')
+        JOIN contacts_contactsubject h ON h.person_id = s.person_id AND h.contact_id <> c.id
+        JOIN contacts_contact hc ON hc.id = h.contact_id
+             AND hc.received_at > c.received_at - interval '365 days' AND hc.received_at < c.received_at
+        WHERE c.state IN ('awaiting_approval', 'awaiting_outcome')
+          AND (SELECT count(*) FROM contacts_contactsubject a WHERE a.contact_id = c.id) = 3
+        GROUP BY c.id, c.reference
+        HAVING count(DISTINCT s.person_id) = 2
+        ORDER BY c.id LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def bench_size(n: int) -> list[dict]:
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from contacts import matching
+    from contacts.models import Contact, Person
+
+    started = time.monotonic()
+    call_command("seed_bench", contacts=n, reset=True)
+    seeded = time.monotonic() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"  seeded and analysed in {time.monotonic() - started:.1f} s", flush=True)
+
+    if not admin.site.is_registered(Contact):  # the baseline: a plain ModelAdmin, as a quick build has
+        admin.site.register(Contact, admin.ModelAdmin)
+    User = get_user_model()
+    screener = client_for(User.objects.get(username="bench_screener"))
+    manager = client_for(User.objects.get(username="bench_manager"))
+    superuser = client_for(User.objects.get(username="bench_admin"))
+
+    references = open_contacts_with_history()
+    if not references:
+        raise SystemExit("No open contact with children with history: the seed is wrong")
+    cycle = iter(references * (RUNS + WARMUP))
+
+    def contact_page():
+        return get(manager, f"/contacts/{next(cycle)}/")()
+
+    people = list(Person.objects.order_by("?").values(
+        "pk", "first_name", "last_name", "date_of_birth", "nhs_number", "postcode")[: RUNS + WARMUP])
+    people_iter = iter(people)
+
+    def person_match():
+        p = next(people_iter)
+        return matching.find_candidates(first_name=p["first_name"], last_name=p["last_name"],
+                                        date_of_birth=p["date_of_birth"], nhs_number=p["nhs_number"],
+                                        postcode=p["postcode"], exclude_ids=(p["pk"],))
+
+    calls = {
+        "screening_queue": get(screener, "/contacts/"),
+        "manager_queue": get(manager, "/contacts/manage/"),
+        "contact_page": contact_page,
+        "person_match": person_match,
+        "admin_changelist": get(superuser, "/admin/contacts/contact/"),
+    }
+    results = []
+    for case in CASES:
+        times, queries = measure(calls[case])
+        row = summarise(case, n, times, queries)
+        row["seed_seconds"] = round(seeded, 1)
+        results.append(row)
+        print(f"  {case:18} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  queries {row['queries']}",
+              flush=True)
+    return results
+
+
+def write_results(rows: list[dict]) -> None:
+    path = ROOT / "bench" / "results.json"
+    existing = json.loads(path.read_text()) if path.exists() and path.read_text().strip() else []
+    done = {(r["case"], r["contacts"]) for r in rows}
+    kept = [r for r in existing if (r.get("case"), r.get("contacts")) not in done]
+    path.write_text(json.dumps(kept + rows, indent=2) + "\n")
+
+
+def write_readme(rows: list[dict], info: dict) -> None:
+    path = ROOT / "bench" / "README.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nRun them all with `make bench`.\n"
+    lines = [
+        START,
+        "## pages: queues, contact page, person match (`python -m bench.pages`, `BENCH_FULL=1` adds 1M)",
+        "",
+        "Data from `manage.py seed_bench --contacts N --reset` (about 3 subjects and 1.6 earlier child contacts in",
+        "the year per contact; up to 3,000 open contacts, the rest closed with screening, rating and outcome), then",
+        "VACUUM ANALYZE. Each case is timed in-process through the Django test client as a logged-in user",
+        f"({RUNS} requests after {WARMUP} warm-up): server time, no network. The person match times",
+        "`contacts.matching.find_candidates` for random existing people. The admin changelist is the baseline a",
+        "quick build would use. Targets at 100k: queues and contact page p95 ≤ 100 ms with a query count that does",
+        "not grow with N; person match p95 ≤ 20 ms.",
+        "",
+        "| case | contacts | p50 ms | p95 ms | queries | target p95 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in sorted(rows, key=lambda r: (CASES.index(r["case"]), r["contacts"])):
+        target = TARGETS.get(row["case"])
+        lines.append(f"| {row['case']} | {row['contacts']:,} | {row['p50_ms']} | {row['p95_ms']} | {row['queries']} "
+                     f"| {target if target else 'baseline'} |")
+    lines += [
+        "",
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM; PostgreSQL {info['postgres']}; "
+        f"Python {info['python']}; {info['date']}.",
+        END,
+    ]
+    section = "\n".join(lines)
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main() -> int:
+    create_database()
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("axes").setLevel(logging.WARNING)
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench.pages needs PostgreSQL")
+    call_command("migrate", verbosity=0, interactive=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        info = machine(cursor.fetchone()[0].split()[0])
+    rows = []
+    for n in SIZES:
+        print(f"{n:,} contacts", flush=True)
+        rows += bench_size(n)
+    write_results(rows)
+    write_readme(rows, info)
+    failures = check(rows)
+    for failure in failures:
+        print("MISSED:", failure)
+    return 0
+
+
+def check(rows: list[dict]) -> list[str]:
+    """Targets at the largest size of at least 100k, and query counts that stay put as N grows."""
+    failures = []
+    by = {(r["case"], r["contacts"]): r for r in rows}
+    big = [n for n in SIZES if n >= 100_000]
+    for case, target in TARGETS.items():
+        for n in big:
+            if by[(case, n)]["p95_ms"] > target:
+                failures.append(f"{case} at {n:,}: p95 {by[(case, n)]['p95_ms']} ms > {target} ms")
+        counts = [by[(case, n)]["queries"] for n in SIZES]
+        if len(set(counts)) > 1:
+            failures.append(f"{case}: query count changes with N: {counts}")
+    return failures
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The at-risk dashboard, acknowledging a breach, notifications and the sweep's health, per persona."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from mash import deadlines, notify
+from mash.models import Escalation, EscalationKind, Notification, SweepRun
+from mash.tasks import sweep_deadlines
+from mash.tests.helpers import clocked_contact
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def breach(personas):
+    """A Red contact past its limit, swept: (contact, its breach escalation)."""
+    contact = clocked_contact(personas.screener, started_at=timezone.now() - timedelta(hours=5))
+    deadlines.sweep()
+    return contact, Escalation.objects.get(target_id=contact.pk, kind=EscalationKind.BREACH)
+
+
+def fresh_heartbeat():
+    now = timezone.now()
+    SweepRun.objects.create(started_at=now, finished_at=now, duration_ms=12)
+
+
+# --- who may open what ---------------------------------------------------------------------------------
+
+
+def test_at_risk_is_for_managers(personas, client_for, breach):
+    assert client_for(personas.manager).get("/at-risk/").status_code == 200
+    for user in (personas.screener, personas.police_partner, personas.outsider, personas.admin):
+        assert client_for(user).get("/at-risk/").status_code == 403, user
+    assert client_for(personas.manager).post("/at-risk/").status_code == 405
+
+
+def test_escalation_page_404_outside_the_mash_403_for_screeners(personas, client_for, breach):
+    _, escalation = breach
+    url = f"/at-risk/{escalation.pk}/"
+    for user in (personas.police_partner, personas.outsider):
+        assert client_for(user).get(url).status_code == 404
+        assert client_for(user).post(f"{url}acknowledge/", {"note": "x"}).status_code == 404
+    assert client_for(personas.screener).get(url).status_code == 403
+    assert client_for(personas.screener).post(f"{url}acknowledge/", {"note": "x"}).status_code == 403
+    assert client_for(personas.manager).get(url).status_code == 200
+    assert client_for(personas.manager).get(f"{url}acknowledge/").status_code == 405
+    assert client_for(personas.manager).get("/at-risk/999999/").status_code == 404
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_at is None
+
+
+def test_manager_acknowledges_with_a_note(personas, client_for, breach):
+    contact, escalation = breach
+    client = client_for(personas.manager)
+    html = client.get("/at-risk/").content.decode()
+    assert contact.reference in html and f"/at-risk/{escalation.pk}/" in html and "Breached" in html
+    for note, message in (("", "Enter a note"), ("<script>alert(1)</script>", "Remove the HTML"),
+                          ("x" * 2001, "at most 2000")):
+        response = client.post(f"/at-risk/{escalation.pk}/acknowledge/", {"note": note})
+        assert response.status_code == 400 and message in response.content.decode()
+        assert "There is a problem" in response.content.decode()
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_at is None
+    response = client.post(f"/at-risk/{escalation.pk}/acknowledge/", {"note": "Strategy discussion at 14:00"})
+    assert response.status_code == 302 and response["Location"] == "/at-risk/"
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_by == personas.manager
+    assert "Acknowledged by" in client.get("/at-risk/").content.decode()
+    again = client.post(f"/at-risk/{escalation.pk}/acknowledge/", {"note": "twice"})
+    assert again.status_code == 400 and "already acknowledged" in again.content.decode()
+    # The contact's timeline says so.
+    timeline = client.get(contact.get_absolute_url()).content.decode()
+    assert "Breach acknowledged" in timeline and "Past limit: breach recorded" in timeline
+
+
+def test_dashboard_htmx_refresh_returns_the_board_only(personas, client_for, breach):
+    response = client_for(personas.manager).get("/at-risk/", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="board"' in html and "<html" not in html
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(personas, client_for):
+    client = client_for(personas.manager)
+    now = timezone.now()
+    clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
+    deadlines.sweep()
+    client.get("/at-risk/")  # warm caches (content types, session)
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/at-risk/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = queries()
+    for hours in range(20):
+        clocked_contact(personas.screener, started_at=now - timedelta(hours=4, minutes=10 + hours))
+        clocked_contact(personas.screener, started_at=now - timedelta(hours=30), rating="amber")
+    deadlines.sweep()
+    many = queries()
+    # 1 session, 2 user, 3 the user's roles, 4 the at-risk rows with their windows and assigned screeners,
+    # 5 their breach escalations with who acknowledged, 6 the last sweep run, 7 the user's agency (identity
+    # bar), 8 the unread count (header), 9-11 the session save that keeps the idle timeout rolling.
+    assert few == many == 11
+
+
+def test_stale_sweep_banner(personas, client_for, breach):
+    client = client_for(personas.manager)
+    SweepRun.objects.all().delete()
+    assert "The deadline check has never run" in client.get("/at-risk/").content.decode()
+    old = timezone.now() - timedelta(minutes=6)
+    SweepRun.objects.create(started_at=old, finished_at=old, duration_ms=5)
+    assert "The deadline check last ran 6 minutes ago" in client.get("/at-risk/").content.decode()
+    fresh_heartbeat()
+    assert 'data-testid="sweep-stale"' not in client.get("/at-risk/").content.decode()
+
+
+def test_sweep_health_page_and_command(personas, client_for):
+    SweepRun.objects.all().delete()
+    with pytest.raises(CommandError, match="never run"):
+        call_command("sweep_status", stdout=StringIO())
+    sweep_deadlines()  # the task itself writes the heartbeat
+    out = StringIO()
+    call_command("sweep_status", stdout=out)
+    assert "Last ran" in out.getvalue() and "OK" in out.getvalue()
+    for user in (personas.manager, personas.admin):
+        response = client_for(user).get("/health/sweep/")
+        assert response.status_code == 200 and "Deadline check status" in response.content.decode()
+    assert client_for(personas.manager).get("/health/sweep/?format=json").json()["stale"] is False
+    assert client_for(personas.screener).get("/health/sweep/").status_code == 403
+    assert client_for(personas.police_partner).get("/health/sweep/").status_code == 403
+    old = timezone.now() - timedelta(minutes=10)
+    SweepRun.objects.update(started_at=old, finished_at=old)
+    with pytest.raises(CommandError, match="STALE"):
+        call_command("sweep_status", stdout=StringIO())
+    assert client_for(personas.manager).get("/health/sweep/?format=json").status_code == 503
+
+
+def test_notifications_page_shows_only_your_own_and_the_header_counts_unread(personas, client_for):
+    mine = notify.notification_queue(recipient=personas.screener, kind="t", subject="Yours to see")
+    theirs = notify.notification_queue(recipient=personas.manager, kind="t", subject="Not for you")
+    client = client_for(personas.screener)
+    html = client.get("/notifications/").content.decode()
+    assert "Yours to see" in html and "Not for you" not in html
+    assert 'data-testid="unread-count">1<' in html
+    assert client.post("/notifications/read/", {"id": theirs.pk}).status_code == 404
+    assert client.post("/notifications/read/", {"id": "abc"}).status_code == 404
+    assert client.get("/notifications/read/").status_code == 405
+    assert client.post("/notifications/read/", {"id": mine.pk}).status_code == 302
+    assert 'data-testid="unread-count"' not in client.get("/notifications/").content.decode()
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    notify.notification_queue(recipient=personas.screener, kind="t", subject="Two")
+    notify.notification_queue(recipient=personas.screener, kind="t", subject="Three")
+    client.post("/notifications/read/")
+    assert not Notification.objects.filter(recipient=personas.screener, read_at__isnull=True).exists()
+    assert client.post("/notifications/").status_code == 405
+
+
+def test_navigation_shows_at_risk_to_managers_and_notifications_to_everyone(personas, client_for):
+    manager_html = client_for(personas.manager).get("/notifications/").content.decode()
+    assert 'href="/at-risk/"' in manager_html
+    screener_html = client_for(personas.screener).get("/notifications/").content.decode()
+    assert 'href="/at-risk/"' not in screener_html and 'href="/notifications/"' in screener_html
+
+
+def test_queue_and_contact_page_tag_breached_clocks(personas, client_for, breach):
+    contact, _ = breach
+    client = client_for(personas.manager)
+    page = client.get(contact.get_absolute_url()).content.decode()
+    assert 'data-clock-status="breached"' in page and "Overdue by" in page
