@@ -45,6 +45,16 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "contacts.add_thresholdcriterion",
         "contacts.change_thresholdcriterion",
         "mash.view_auditevent",
+        "mash.view_responsewindow",
+        "mash.add_responsewindow",
+        "mash.change_responsewindow",
+        "mash.view_closureday",
+        "mash.add_closureday",
+        "mash.change_closureday",
+        "mash.delete_closureday",
+        "mash.view_escalation",
+        "mash.view_notification",
+        "mash.view_sweeprun",
     ],
 }
 

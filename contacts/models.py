@@ -138,6 +138,12 @@ class Contact(Clocked):
             models.Index(fields=["force_reference"], condition=~Q(force_reference=""), name="contact_force_reference"),
             # Running clocks, read by the deadline sweep.
             models.Index(fields=["due_at"], condition=Q(met_at__isnull=True), name="contact_clock_running"),
+            # Clocks not yet warned: the sweep's target query (mash.deadlines.sweep).
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(met_at__isnull=True, warned_at__isnull=True, breached_at__isnull=True),
+                name="contact_clock_warn_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

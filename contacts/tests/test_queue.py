@@ -98,3 +98,34 @@ def test_htmx_refresh_returns_only_the_queue(personas, client_for):
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="queue"')
     assert "<html" not in html
+
+
+def test_queue_filters(personas, client_for):
+    from contacts.models import Contact as C
+
+    now = timezone.now()
+    overdue = make_contact(personas.screener, received_at=now - timedelta(days=6))
+    fresh = make_contact(personas.screener, received_at=now - timedelta(minutes=5))
+    repeat = make_contact(personas.screener, received_at=now - timedelta(minutes=9))
+    C.objects.filter(pk=repeat.pk).update(repeat_flag=True, assigned_screener=personas.screener2)
+    client = client_for(personas.screener)
+    assert rows(client.get("/contacts/?overdue=on").content.decode()) == [overdue.reference]
+    assert rows(client.get("/contacts/?repeat=on").content.decode()) == [repeat.reference]
+    assert rows(client.get(f"/contacts/?screener={personas.screener2.pk}").content.decode()) == [repeat.reference]
+    assert set(rows(client.get("/contacts/").content.decode())) == {overdue.reference, fresh.reference,
+                                                                     repeat.reference}
+    bad = client.get("/contacts/?brag=purple")
+    assert bad.status_code == 400 and "Select a rating from the list" in bad.content.decode()
+    # Manager queue: filter by state and approved rating.
+    from contacts import services
+    from contacts.models import LevelOfNeed
+
+    lvl = LevelOfNeed.objects.get(document__active=True, number=2)
+    for c, brag in ((overdue, "green"), (fresh, "blue")):
+        services.screening_submit(actor=personas.screener, contact=c, worries="w", working_well="w",
+                                  needs_to_happen="n", history_checked=True, level=lvl, criteria=[],
+                                  proposed_brag=brag, rationale="r", recommendation="route")
+    services.rating_decide(actor=personas.manager, contact=overdue, brag="green")
+    manager = client_for(personas.manager)
+    assert rows(manager.get("/contacts/manage/?brag=green").content.decode()) == [overdue.reference]
+    assert rows(manager.get("/contacts/manage/?state=awaiting_approval").content.decode()) == [fresh.reference]
