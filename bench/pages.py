@@ -253,7 +253,7 @@ def main() -> int:
     failures = check(rows)
     for failure in failures:
         print("MISSED:", failure)
-    return 0
+    return 1 if failures and os.environ.get("BENCH_STRICT") == "1" else 0
 
 
 def check(rows: list[dict]) -> list[str]:
