@@ -9,6 +9,7 @@ from . import identifiers
 from .codes import (
     Brag,
     Channel,
+    ClockStage,
     ConsentAnswer,
     ContactState,
     OutcomeKind,
@@ -162,8 +163,6 @@ class Contact(Clocked):
 
     @property
     def clock_stage_label(self) -> str:
-        from .codes import ClockStage
-
         return ClockStage(self.clock_stage).label if self.clock_stage in ClockStage.values else self.clock_stage
 
 

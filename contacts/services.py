@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from mash import deadlines, notify
@@ -51,9 +51,6 @@ class SubjectInput:
     person_id: int | None = None  # link to someone already known, chosen by the screener
 
 
-ChildInput = SubjectInput  # a child is a subject with the default role
-
-
 def contact_reference_next(*, year: int) -> str:
     """Take the next number for the year, under a row lock: two screeners never share a number."""
     ReferenceCounter.objects.get_or_create(year=year)
@@ -96,8 +93,6 @@ def _person_for(subject: SubjectInput) -> Person:
 
 def repeat_contacts_in_year(person_ids, *, before: datetime, exclude_contact_id=None) -> dict[int, int]:
     """How many contacts named each person in the 12 months up to `before`."""
-    from django.db.models import Count
-
     rows = (
         ContactSubject.objects.filter(
             person_id__in=person_ids, contact__received_at__gt=before - timedelta(days=365),

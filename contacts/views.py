@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,19 +31,21 @@ from .models import Person
 NOT_IN_TIMELINE = {AuditAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
 
 
-def _answers_with_another_child(post):
-    """'Add another child' without JavaScript: the same answers back, with one more blank child row."""
+def _answers_with_another_row(post):
+    """'Add another child' / 'Add an adult' without JavaScript: the same answers back, one more blank row."""
     form = ContactForm(initial={name: post.get(name) for name in ContactForm.base_fields})
     form.initial["presenting_factors"] = post.getlist("presenting_factors")
-    total = min(int(post.get("children-TOTAL_FORMS") or 1), ChildFormSet.max_num - 1)
-    rows = [{name: post.get(f"children-{i}-{name}", "") for name in ChildForm.base_fields} for i in range(total)]
-    adults = AdultFormSet(post, prefix="adults")
-    adults.is_bound = False
-    adult_rows = [{name: post.get(f"adults-{i}-{name}", "") for name in ChildForm.base_fields}
-                  for i in range(int(post.get("adults-TOTAL_FORMS") or 0))]
-    extra_adult = [{}] if "add_adult" in post else []
-    children = ChildFormSet(prefix="children", initial=[*rows, {}] if "add_child" in post else rows)
-    return form, children, AdultFormSet(prefix="adults", initial=[*adult_rows, *extra_adult])
+
+    def rows(prefix, formset_class, add):
+        total = int(post.get(f"{prefix}-TOTAL_FORMS") or 0)
+        answers = [{name: post.get(f"{prefix}-{i}-{name}", "") for name in ChildForm.base_fields}
+                   for i in range(total)]
+        if add:
+            answers.append({})
+        return formset_class(prefix=prefix, initial=answers[: formset_class.max_num])
+
+    return (form, rows("children", ChildFormSet, "add_child" in post),
+            rows("adults", AdultFormSet, "add_adult" in post))
 
 
 def _resolve_matches(formsets) -> bool:
@@ -72,7 +75,7 @@ def _resolve_matches(formsets) -> bool:
 @require_perms("contacts.add_contact")
 def contact_new(request):
     if request.method == "POST" and ("add_child" in request.POST or "add_adult" in request.POST):
-        form, formset, adults = _answers_with_another_child(request.POST)
+        form, formset, adults = _answers_with_another_row(request.POST)
         return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults})
 
     if request.method == "POST":
@@ -167,8 +170,10 @@ def manager_queue(request):
     return _queue(request, title="Approvals and outcomes", states=selectors.MANAGER_STATES, tabs=_tabs(request))
 
 
-def _detail_context(request, contact, **extra):
-    trail = [e for e in audit_trail(contact)[:200] if e.action not in NOT_IN_TIMELINE]
+def _detail_context(contact, **extra):
+    # Views of the record are audited but are not steps of the work: leave them out in the query, or a
+    # much-viewed contact's timeline would be crowded out of the page.
+    trail = list(audit_trail(contact).exclude(action__in=NOT_IN_TIMELINE)[:200])
     for event in trail:
         event.label = action_label(event.action)
         changes = event.changes or {}
@@ -191,18 +196,14 @@ def _detail_context(request, contact, **extra):
 def contact_detail(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     services.contact_record_view(actor=request.user, contact=contact)
-    return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
-
-
-def _form_page(request, template, context, status=200):
-    return render(request, template, context, status=status)
+    return render(request, "contacts/contact_detail.html", _detail_context(contact))
 
 
 @require_http_methods(["GET", "POST"])
 def contact_screen(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     if not request.user.has_perm("contacts.add_screening"):
-        return _forbidden()
+        raise PermissionDenied
     document = selectors.active_threshold_document()
     form = ScreeningForm(request.POST or None, document=document)
     if request.method == "POST":
@@ -216,25 +217,19 @@ def contact_screen(request, reference: str):
                     request, f"Rating proposed for {contact.reference}. It is awaiting a manager's approval."
                 )
                 return redirect(contact)
-        return _form_page(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document},
-                          status=400)
+        return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document},
+                      status=400)
     if contact.state != ContactState.AWAITING_SCREENING:
         messages.info(request, "This contact is not awaiting screening.")
         return redirect(contact)
-    return _form_page(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document})
-
-
-def _forbidden():
-    from django.core.exceptions import PermissionDenied
-
-    raise PermissionDenied
+    return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document})
 
 
 @require_http_methods(["GET", "POST"])
 def rating_decide(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     if not request.user.has_perm("contacts.decide_rating"):
-        return _forbidden()
+        raise PermissionDenied
     pending = selectors.pending_rating(contact)
     if pending is None:
         messages.info(request, "There is no rating awaiting approval on this contact.")
@@ -263,7 +258,7 @@ def rating_decide(request, reference: str):
 def rating_return(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     if not request.user.has_perm("contacts.decide_rating"):
-        return _forbidden()
+        raise PermissionDenied
     pending = selectors.pending_rating(contact)
     form = ReturnForm(request.POST)
     if pending is not None and form.is_valid():
@@ -285,7 +280,7 @@ def rating_return(request, reference: str):
 def rating_revise(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     if not request.user.has_perm("contacts.add_rating"):
-        return _forbidden()
+        raise PermissionDenied
     document = selectors.active_threshold_document()
     form = RevisionForm(request.POST or None, document=document)
     if request.method == "POST":
@@ -305,7 +300,7 @@ def rating_revise(request, reference: str):
 def outcome_decide(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     if not request.user.has_perm("contacts.add_outcome"):
-        return _forbidden()
+        raise PermissionDenied
     form = OutcomeForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -327,7 +322,7 @@ def outcome_decide(request, reference: str):
 def pass_to_allocated(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     if not request.user.has_perm("contacts.add_screening"):
-        return _forbidden()
+        raise PermissionDenied
     people = Person.objects.filter(subject_of__contact=contact, allocated_worker__isnull=False).select_related(
         "allocated_worker")
     form = PassToAllocatedForm(request.POST, people=people)
@@ -342,7 +337,21 @@ def pass_to_allocated(request, reference: str):
             messages.success(request, f"{contact.reference} passed to the allocated worker, who has been notified.")
             return redirect(contact)
     return render(request, "contacts/contact_detail.html",
-                  _detail_context(request, contact, pass_form=form), status=400)
+                  _detail_context(contact, pass_form=form), status=400)
+
+
+def _possible_duplicates(person: Person) -> list[matching.Candidate]:
+    """Other records that may be this person: shown on their page, merged only by a manager's decision."""
+    if person.merged_into_id is not None:
+        return []
+    return matching.find_candidates(
+        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
+        nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
+    )
+
+
+def _merge_form(candidates, data=None) -> MergeForm:
+    return MergeForm(data, candidates=Person.objects.filter(pk__in=[c.person.pk for c in candidates]))
 
 
 @require_GET
@@ -350,11 +359,8 @@ def person_detail(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     services.person_record_view(actor=request.user, person=person)
     subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
-    candidates = matching.find_candidates(
-        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
-        nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
-    ) if person.merged_into_id is None else []
-    form = MergeForm(candidates=Person.objects.filter(pk__in=[c.person.pk for c in candidates]))
+    candidates = _possible_duplicates(person)
+    form = _merge_form(candidates)
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form})
 
@@ -363,12 +369,9 @@ def person_detail(request, pk: int):
 def person_merge(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     if not request.user.has_perm("contacts.merge_person"):
-        return _forbidden()
-    candidates = matching.find_candidates(
-        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
-        nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
-    )
-    form = MergeForm(request.POST, candidates=Person.objects.filter(pk__in=[c.person.pk for c in candidates]))
+        raise PermissionDenied
+    candidates = _possible_duplicates(person)
+    form = _merge_form(candidates, request.POST)
     if form.is_valid():
         try:
             services.person_merge(actor=request.user, keep=person, duplicate=form.cleaned_data["duplicate"],

@@ -370,8 +370,7 @@ def _claims(model, at: datetime):
     Two queries rather than one OR, so each can use its own partial index over running clocks.
     """
     running = model._default_manager.filter(met_at__isnull=True, breached_at__isnull=True)
-    yield running.filter(due_at__lte=at)
-    yield running.filter(warn_at__lte=at, warned_at__isnull=True)
+    return running.filter(due_at__lte=at), running.filter(warn_at__lte=at, warned_at__isnull=True)
 
 
 def _sweep_model(registration: Registration, *, now, batch_size: int, result: SweepResult, windows: dict) -> None:
@@ -381,7 +380,7 @@ def _sweep_model(registration: Registration, *, now, batch_size: int, result: Sw
         while True:
             at = now or timezone.now()
             with transaction.atomic():
-                qs = list(_claims(model, at))[claim].exclude(pk__in=skipped).order_by("due_at", "pk")
+                qs = _claims(model, at)[claim].exclude(pk__in=skipped).order_by("due_at", "pk")
                 if registration.related:
                     qs = qs.select_related(*registration.related)
                 if registration.fields is not None:

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from contacts.services import ChildInput, contact_create
+from contacts.services import SubjectInput, contact_create
 
 
 def contact_post(children=None, adults=None, **overrides) -> dict:
@@ -47,7 +47,7 @@ def contact_post(children=None, adults=None, **overrides) -> dict:
 def make_contact(actor, *, received_at=None, children=1, **kwargs):
     received_at = received_at or timezone.now() - timedelta(hours=1)
     kids = [
-        ChildInput(first_name=f"Child{i}", last_name="Test", date_of_birth=date(2018, 1, 1 + i))
+        SubjectInput(first_name=f"Child{i}", last_name="Test", date_of_birth=date(2018, 1, 1 + i))
         for i in range(children)
     ]
     defaults = {

@@ -141,3 +141,26 @@ def test_contact_page_view_is_audited(personas, client_for):
     viewed = AuditEvent.objects.filter(action=AuditAction.CONTACT_VIEWED, target_id=str(contact.pk))
     assert viewed.count() == 1
     assert viewed.get().actor == personas.manager
+
+
+def test_many_views_do_not_crowd_the_work_out_of_the_timeline(personas, client_for):
+    from django.contrib.contenttypes.models import ContentType
+
+    client = client_for(personas.screener)
+    client.post(NEW, contact_post())
+    contact = Contact.objects.get()
+    AuditEvent.objects.bulk_create([
+        AuditEvent(actor=personas.manager, actor_label="manager", action=AuditAction.CONTACT_VIEWED,
+                   target_type=ContentType.objects.get_for_model(Contact), target_id=str(contact.pk))
+        for _ in range(250)
+    ])
+    html = client.get(contact.get_absolute_url()).content.decode()
+    timeline = html[html.index('data-testid="timeline"'):]
+    assert "Contact recorded" in timeline and "Contact viewed" not in timeline
+
+
+def test_add_an_adult_without_javascript_keeps_every_child(personas, client_for):
+    children = [{"first_name": f"C{i}", "last_name": "Brown", "date_of_birth": "2019-04-02"} for i in range(12)]
+    html = client_for(personas.screener).post(NEW, contact_post(children=children, add_adult="1")).content.decode()
+    assert 'name="children-11-first_name"' in html and 'value="C11"' in html
+    assert 'name="adults-0-first_name"' in html

@@ -18,7 +18,7 @@ from faker import Faker
 from agencies.models import Agency, AgencyKind, Team
 from contacts.codes import Channel, ReferralSource
 from contacts.models import Contact
-from contacts.services import ChildInput, contact_create
+from contacts.services import SubjectInput, contact_create
 from mash.access import Role
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (documented in the README; demo mode only)
@@ -143,7 +143,7 @@ class Command(BaseCommand):
             kids = []
             for _ in range(rng.choice([1, 1, 2, 3])):
                 dob = fake.date_between(start_date="-16y", end_date="-3m")
-                kids.append(ChildInput(first_name=fake.first_name(), last_name=surname, date_of_birth=dob,
+                kids.append(SubjectInput(first_name=fake.first_name(), last_name=surname, date_of_birth=dob,
                                        address=address, postcode=postcode))
             source = sources[i % len(sources)]
             contact_create(
