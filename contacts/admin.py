@@ -1,20 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from mash.admin import ReadOnly
+
 from .models import Contact, LevelOfNeed, Person, ThresholdCriterion, ThresholdDocument
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(ReadOnly, SimpleHistoryAdmin):
     """Contacts and people change only through contacts.services (audit rows, clocks): the admin only reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contact)

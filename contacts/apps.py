@@ -2,9 +2,12 @@ from django.apps import AppConfig
 
 
 def contact_rating(contact) -> str:
-    """The contact's BRAG rating, once contacts carry one ("" until then: the clock's window decides)."""
-    value = getattr(contact, "rating", "") or ""
-    return value if isinstance(value, str) else ""
+    """The contact's approved BRAG rating ("" before approval: the clock's window decides)."""
+    return contact.rating or ""
+
+
+def contact_label(contact) -> str:
+    return contact.reference
 
 
 def contact_responsible(contact, kind: str):
@@ -18,15 +21,22 @@ def contact_responsible(contact, kind: str):
     """
     from django.conf import settings
 
-    from mash.deadlines import group_members
+    from mash.deadlines import group_member_ids
 
-    managers = group_members(settings.DEADLINE_MANAGER_GROUP)
+    managers = group_member_ids(settings.DEADLINE_MANAGER_GROUP)
     if kind == "warning":
-        screener = [contact.assigned_screener] if contact.assigned_screener_id else []
-        return screener + (group_members(settings.DEADLINE_DUTY_MANAGER_GROUP) or managers)
+        duty = group_member_ids(settings.DEADLINE_DUTY_MANAGER_GROUP) or managers
+        return [contact.assigned_screener_id, *duty]
     if kind == "breach":
         return managers
-    return group_members(settings.DEADLINE_SECOND_LEVEL_GROUP) or managers
+    return group_member_ids(settings.DEADLINE_SECOND_LEVEL_GROUP) or managers
+
+
+def contact_digest_url(kind: str) -> str:
+    """Where a digest of many contacts links: managers' breaches to the at-risk board, warnings to the queue."""
+    from django.urls import reverse
+
+    return reverse("contacts:queue") if kind == "warning" else reverse("at_risk")
 
 
 def contact_url(contact) -> str:
@@ -54,12 +64,13 @@ class ContactsConfig(AppConfig):
 
         deadlines.register(
             Contact,
+            # What the callables below read: the sweep loads only these besides the clock columns.
+            fields=("reference", "rating", "assigned_screener_id"),
             responsible=contact_responsible,
             rating=contact_rating,
-            label=str,
+            label=contact_label,
             url=contact_url,
+            digest_url=contact_digest_url,
             related=("assigned_screener",),
             visible_to=contacts_visible_to,
-            # What the callables above read: the sweep loads only these besides the clock columns.
-            fields=("reference", "rating", "assigned_screener__email", "assigned_screener__is_active"),
         )

@@ -95,7 +95,9 @@ class ReferenceCounter(models.Model):
 
 
 class Contact(Clocked):
-    reference = models.CharField(max_length=16, unique=True)
+    # Unique through Meta.constraints, not unique=True: nothing searches references by prefix, so the
+    # extra LIKE index unique=True makes on PostgreSQL would only slow every write.
+    reference = models.CharField(max_length=16)
     received_at = models.DateTimeField()
     channel = models.CharField(max_length=32, choices=Channel.choices)
     referrer_name = models.CharField(max_length=200)
@@ -119,10 +121,13 @@ class Contact(Clocked):
     repeat_flag = models.BooleanField("repeat contact", default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     assigned_screener = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_contacts"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_contacts",
+        db_index=False,  # contact_queue_screener leads with it
     )
     restricted = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # No index: nothing looks contacts up by who recorded them, and users are deactivated, not deleted
+    # (PROTECT refuses the delete of anyone who recorded a contact).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # The form's one-time key: a double submit finds the contact the first submit made.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -147,6 +152,7 @@ class Contact(Clocked):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="contact_reference_unique"),
             models.CheckConstraint(
                 condition=Q(due_at__isnull=True) | Q(due_at__gt=models.F("clock_started_at")),
                 name="contact_due_after_start",

@@ -9,7 +9,9 @@ from .errors import DomainError
 from .models import ClosureDay, Escalation, Notification, ResponseWindow, SweepRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnly:
+    """Admin mixin: records written only by services (audit, clocks, the sweep) are read here, never edited."""
+
     def has_add_permission(self, request):
         return False
 
@@ -18,6 +20,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
 
 
 @admin.register(ResponseWindow)

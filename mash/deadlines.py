@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import time as _time
 from collections import defaultdict
@@ -47,6 +48,7 @@ class Clocked(models.Model):
     clock_stage = models.CharField(max_length=32, blank=True)
     clock_window = models.ForeignKey(
         "mash.ResponseWindow", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # windows are versioned, never deleted: no lookup by it worth an index on every write
         help_text="The response window version this clock started on: a running clock keeps it.",
     )
     clock_started_at = models.DateTimeField(null=True, blank=True)
@@ -100,25 +102,41 @@ class Clocked(models.Model):
 
 # --- registration -------------------------------------------------------------------------------------
 
-Responsible = Callable[[Any, str], Iterable[Any]]
+# The clock columns a sweep record carries (besides the primary key, as `pk`, and the app's own `fields`).
+RECORD_CLOCK_COLUMNS = (
+    "clock_stage", "clock_window_id", "clock_started_at", "warn_at", "due_at", "met_at", "warned_at",
+)
+
+Responsible = Callable[[Any, str], Iterable[int | None]]
 
 
 @dataclass(frozen=True)
 class Registration:
+    """How the sweep and the dashboard treat one Clocked model.
+
+    The sweep never builds model instances: it claims rows as light records (a named tuple with `pk`, the
+    clock columns and the registration's `fields`), and `label`, `url`, `rating` and `responsible` read
+    those attributes. The dashboard calls `label`, `url` and `rating` with model instances, which have the
+    same attributes.
+    """
+
     model: type[models.Model]
+    fields: tuple[str, ...]
     responsible: Responsible
-    rating: Callable[[Any], str] | None
     label: Callable[[Any], str]
     url: Callable[[Any], str]
+    rating: Callable[[Any], str] | None
+    digest_url: Callable[[str], str]
     related: tuple[str, ...]
     visible_to: Callable[[Any], QuerySet] | None
-    fields: tuple[str, ...] | None = None
+    record: type
 
-    def rating_of(self, row) -> str:
+    def rating_of(self, row, window=None) -> str:
         """The row's own rating if the app gives one, else the rating of the window its clock runs on."""
         value = self.rating(row) if self.rating is not None else ""
         if not isinstance(value, str) or not value:
-            window = getattr(row, "clock_window", None) if row.clock_window_id else None
+            if window is None and getattr(row, "clock_window_id", None) and hasattr(row, "clock_window"):
+                window = row.clock_window
             value = window.rating if window is not None else ""
         return value
 
@@ -126,31 +144,48 @@ class Registration:
 _registry: dict[type[models.Model], Registration] = {}
 
 
+def _at_risk_url(kind: str) -> str:
+    from django.urls import reverse
+
+    return reverse("at_risk")
+
+
 def register(
     model: type[models.Model],
     *,
+    fields: Sequence[str],
     responsible: Responsible,
+    label: Callable[[Any], str],
+    url: Callable[[Any], str],
     rating: Callable[[Any], str] | None = None,
-    label: Callable[[Any], str] = str,
-    url: Callable[[Any], str] = lambda r: r.get_absolute_url(),
+    digest_url: Callable[[str], str] = _at_risk_url,
     related: Sequence[str] = (),
     visible_to: Callable[[Any], QuerySet] | None = None,
-    fields: Sequence[str] | None = None,
 ) -> None:
     """Put a Clocked model under the sweep.
 
-    responsible(row, kind) -> users to notify, kind being "warning", "breach" or "second_level".
-    rating(row) -> the row's BRAG rating ("" if none; then the window's rating is used).
+    fields -> the model's own columns (attnames, e.g. "reference", "assigned_screener_id") the callables
+        read; the sweep loads these, the primary key as `pk` and the clock columns, nothing else.
+    responsible(record, kind) -> ids of the users to notify; kind is "warning", "breach" or "second_level".
+        Inactive users and duplicates are dropped by the sweep.
     label/url -> how the row is named and linked in escalations, notifications and the dashboard.
-    related -> select_related() paths the callables use (so the sweep makes no query per row).
+    rating(record) -> the row's BRAG rating ("" if none; then the window's rating is used).
+    digest_url(kind) -> where a digest links (one message for many escalations of a kind in one pass).
+    related -> select_related() paths for the dashboard, which works on model instances.
     visible_to(user) -> the rows this user may see (the at-risk dashboard filters by it).
-    fields -> if given, the sweep loads only these (plus the clock columns): the fields the callables read.
     """
+    from collections import namedtuple
+
     if not issubclass(model, Clocked):
         raise TypeError(f"{model.__name__} is not a Clocked model")
+    columns = {f.attname for f in model._meta.concrete_fields}
+    unknown = [name for name in fields if name not in columns]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column(s) {', '.join(unknown)}: give attnames, not paths")
+    record = namedtuple(f"{model.__name__}Clock", ["pk", *RECORD_CLOCK_COLUMNS, *fields])
     _registry[model] = Registration(
-        model=model, responsible=responsible, rating=rating, label=label, url=url,
-        related=tuple(related), visible_to=visible_to, fields=tuple(fields) if fields is not None else None,
+        model=model, fields=tuple(fields), responsible=responsible, label=label, url=url, rating=rating,
+        digest_url=digest_url, related=tuple(related), visible_to=visible_to, record=record,
     )
 
 
@@ -159,15 +194,17 @@ def registered() -> list[Registration]:
 
 
 # Members of a group, cached for the length of one sweep pass (no query per row for "all managers").
-_members_cache: ContextVar[dict[str, list] | None] = ContextVar("deadline_group_members", default=None)
+_members_cache: ContextVar[dict[str, list[int]] | None] = ContextVar("deadline_group_members", default=None)
 
 
-def group_members(name: str) -> list:
-    """Active users in the group `name`; within a sweep pass, looked up once."""
+def group_member_ids(name: str) -> list[int]:
+    """Ids of the active users in the group `name`; within a sweep pass, looked up once."""
     cache = _members_cache.get()
     if cache is not None and name in cache:
         return cache[name]
-    members = list(get_user_model().objects.filter(groups__name=name, is_active=True).order_by("pk"))
+    members = list(
+        get_user_model().objects.filter(groups__name=name, is_active=True).order_by("pk").values_list("pk", flat=True)
+    )
     if cache is not None:
         cache[name] = members
     return members
@@ -182,25 +219,32 @@ _closures: tuple[float, frozenset] | None = None
 def calendar(window=None) -> Calendar:
     """The working calendar: bank holidays plus admin closure days (cached briefly), in the window's hours."""
     global _closures
-    if _closures is None or _time.monotonic() - _closures[0] > CALENDAR_TTL_SECONDS:
+    from django.db import connection
+
+    cached = _closures
+    if cached is None or _time.monotonic() - cached[0] > CALENDAR_TTL_SECONDS:
         from .models import ClosureDay
 
-        _closures = (_time.monotonic(), frozenset(ClosureDay.objects.values_list("date", flat=True)))
-    cal = Calendar(closures=_closures[1])
+        cached = (_time.monotonic(), frozenset(ClosureDay.objects.values_list("date", flat=True)))
+        if not connection.in_atomic_block:
+            # Only what is committed is cached: a transaction's own closure day could still roll back.
+            _closures = cached
+    cal = Calendar(closures=cached[1])
     if window is not None:
         cal = dataclasses.replace(cal, day_start=window.day_start, day_end=window.day_end)
     return cal
 
 
 def calendar_clear() -> None:
-    """Forget cached closure days (done on every ClosureDay change in this process; other processes wait the TTL)."""
+    """Forget cached closure days (done when a ClosureDay change commits; other processes wait the TTL)."""
     global _closures
     _closures = None
 
 
 @receiver([post_save, post_delete], sender="mash.ClosureDay", dispatch_uid="mash.deadlines.closures_changed")
 def _closures_changed(**kwargs):
-    calendar_clear()
+    # On commit, not now: a change that rolls back must not be what the cache holds for the next minute.
+    transaction.on_commit(calendar_clear)
 
 
 # The defaults a fresh installation starts with (the 0002 data migration seeds the same). Admins change them.
@@ -321,106 +365,168 @@ class SweepResult:
 
 
 def sweep(*, now: datetime | None = None, batch_size: int | None = None) -> SweepResult:
-    """One pass over every registered model: record warnings and breaches, then second-level escalations.
+    """One pass over every registered model: record breaches, then warnings, then second-level escalations.
 
     `now` freezes the moment for tests; by default each batch takes the current time.
     """
+    from .models import EscalationKind
+
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     result = SweepResult()
     token = _members_cache.set({})
     windows: dict[int, Any] = {}
     try:
         for registration in registered():
-            _sweep_model(registration, now=now, batch_size=batch_size, result=result, windows=windows)
-        _sweep_second_level(now=now, batch_size=batch_size, result=result)
+            # Breaches first: a clock past both its target and its limit is breached (and marked warned).
+            for kind in (EscalationKind.BREACH, EscalationKind.WARNING):
+                _sweep_claims(registration, kind, now=now, batch_size=batch_size, result=result, windows=windows)
+        _sweep_second_level(now=now, batch_size=batch_size, result=result, windows=windows)
     finally:
         _members_cache.reset(token)
     return result
 
 
-def _with_fallback(items: list, process: Callable[[list], SweepResult], what: str) -> tuple[SweepResult, list]:
-    """Process a batch in one savepoint; if that fails, one item at a time. Returns (result, skipped items)."""
+def _with_fallback(items: list, process: Callable[[list], list], what: str) -> tuple[list, list]:
+    """Process a batch in one savepoint; if that fails, one item at a time, each in its own.
+
+    Returns (what `process` returned for the items that went through, the items that failed). Failures are
+    logged with their traceback.
+    """
     try:
         with transaction.atomic():
             return process(items), []
     except Exception:
         if len(items) == 1:
             logger.exception("deadline sweep: skipped %s %s", what, getattr(items[0], "pk", items[0]))
-            return SweepResult(errors=1), items
+            return [], items
         logger.exception("deadline sweep: a batch of %s failed; retrying one by one", what)
-    total, skipped = SweepResult(), []
+    done, failed = [], []
     for item in items:
         try:
             with transaction.atomic():
-                total.add(process([item]))
+                done += process([item])
         except Exception:
             logger.exception("deadline sweep: skipped %s %s", what, getattr(item, "pk", item))
-            total.errors += 1
-            skipped.append(item)
-    return total, skipped
+            failed.append(item)
+    return done, failed
 
 
-CLOCK_FIELDS = ("clock_stage", "clock_window", "clock_started_at", "warn_at", "due_at", "met_at", "warned_at",
-                "breached_at")
+def _columns(model, names: Iterable[str]) -> list[str]:
+    from django.db import connection
+
+    get = model._meta.get_field
+    return [connection.ops.quote_name(get(name).column) for name in names]
 
 
-def _claims(model, at: datetime):
-    """What a pass claims, in order: rows past their limit, then rows past their target.
+def _claim(registration: Registration, kind: str, *, at: datetime, limit: int, skipped: set) -> list:
+    """Claim and mark, in one statement, up to `limit` clocks past their limit (kind "breach") or target
+    ("warning"), soonest first, skipping rows another sweep holds. Returns them as records.
 
-    Two queries rather than one OR, so each can use its own partial index over running clocks.
+    The rows stay locked until the caller's transaction ends; marking them is what makes the next pass
+    (or a concurrent one, once this commits) pass them by.
     """
-    running = model._default_manager.filter(met_at__isnull=True, breached_at__isnull=True)
-    return running.filter(due_at__lte=at), running.filter(warn_at__lte=at, warned_at__isnull=True)
+    from django.db import connection
 
+    from .models import EscalationKind
 
-def _sweep_model(registration: Registration, *, now, batch_size: int, result: SweepResult, windows: dict) -> None:
     model = registration.model
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    met, breached, warned, warn, due = _columns(model, ("met_at", "breached_at", "warned_at", "warn_at", "due_at"))
+    moment = connection.ops.adapt_datetimefield_value(at)  # as the ORM writes it (SQLite compares text)
+    if kind == EscalationKind.BREACH:
+        # A breach also settles a warning never raised (the clock passed both since the last pass).
+        assign, assign_params = f"{breached} = %s, {warned} = COALESCE({warned}, %s)", [moment, moment]
+        where, where_params = f"{met} IS NULL AND {breached} IS NULL AND {due} <= %s", [moment]
+        order = f"{due}, {pk}"
+    else:
+        # Past the target and not yet past the limit (a row past both is the breach claim's).
+        assign, assign_params = f"{warned} = %s", [moment]
+        where = f"{met} IS NULL AND {breached} IS NULL AND {warned} IS NULL AND {warn} <= %s AND {due} > %s"
+        where_params, order = [moment, moment], f"{warn}, {pk}"
+    if skipped:
+        where += f" AND {pk} NOT IN ({', '.join(['%s'] * len(skipped))})"
+        where_params += sorted(skipped)
+    due_rows = f"SELECT {pk} FROM {table} WHERE {where} ORDER BY {order} LIMIT %s"  # noqa: S608 (see below)
+    if connection.vendor == "postgresql":
+        # ANY(ARRAY(...)): the claim runs once, then one index lookup per row (never a join over the table).
+        chosen = f"{pk} = ANY(ARRAY({due_rows} FOR UPDATE SKIP LOCKED))"
+    else:
+        chosen = f"{pk} IN ({due_rows})"  # SQLite: one writer at a time, nothing to skip
+    returning = ", ".join([pk, *_columns(model, (*RECORD_CLOCK_COLUMNS, *registration.fields))])
+    # Every name above comes from the model's metadata, quoted; every value is a parameter.
+    statement = f"UPDATE {table} SET {assign} WHERE {chosen} RETURNING {returning}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*assign_params, *where_params, limit])
+        rows = cursor.fetchall()
+    if rows and connection.vendor != "postgresql":
+        # Other databases hand back raw column values: read the claimed rows again through the ORM's converters.
+        return _records(registration, [row[0] for row in rows])
+    return [registration.record(*row) for row in rows]
+
+
+def _unclaim(registration: Registration, kind: str, records: list, *, at: datetime) -> None:
+    """Take the mark off claimed rows whose escalation could not be recorded: the next pass tries again."""
+    from .models import EscalationKind
+
+    rows = registration.model._default_manager.filter(pk__in=[r.pk for r in records])
+    if kind == EscalationKind.BREACH:
+        rows.filter(warned_at=at).update(warned_at=None)  # warned by this claim, not before
+        rows.update(breached_at=None)
+    else:
+        rows.update(warned_at=None)
+
+
+def _records(registration: Registration, pks: Iterable, *, lock: bool = False) -> list:
+    """The sweep's records of these rows. With `lock`, the rows are locked to the end of the transaction and
+    rows someone else holds are left out (as are rows that no longer exist)."""
+    names = ("pk", *RECORD_CLOCK_COLUMNS, *registration.fields)
+    rows = registration.model._default_manager.filter(pk__in=list(pks)).order_by("pk")
+    if lock:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return [registration.record(*row) for row in rows.values_list(*names)]
+
+
+def _counted(kind: str, planned: list) -> SweepResult:
+    from .models import EscalationKind
+
+    field = {EscalationKind.WARNING: "warnings", EscalationKind.BREACH: "breaches",
+             EscalationKind.SECOND_LEVEL: "second_level"}[kind]
+    return SweepResult(**{field: len(planned)})
+
+
+def _sweep_claims(registration: Registration, kind: str, *, now, batch_size: int, result: SweepResult,
+                  windows: dict) -> None:
     skipped: set = set()
-    for claim in range(2):
-        while True:
-            at = now or timezone.now()
-            with transaction.atomic():
-                qs = _claims(model, at)[claim].exclude(pk__in=skipped).order_by("due_at", "pk")
-                if registration.related:
-                    qs = qs.select_related(*registration.related)
-                if registration.fields is not None:
-                    qs = qs.only(*CLOCK_FIELDS, *registration.fields)
-                rows = list(qs.select_for_update(skip_locked=True, of=("self",))[:batch_size])
-                if not rows:
-                    break
-                _load_windows(rows, windows)
-                batch, bad = _with_fallback(
-                    rows, lambda chunk, at=at: _escalate(registration, chunk, at=at, windows=windows),
-                    model._meta.label,
-                )
-                skipped.update(row.pk for row in bad)
-            result.add(batch)
-            if len(rows) < batch_size:
-                break
+    while True:
+        at = now or timezone.now()
+        with transaction.atomic():
+            records = _claim(registration, kind, at=at, limit=batch_size, skipped=skipped)
+            if not records:
+                return
+            _load_windows({r.clock_window_id for r in records}, windows)
+            planned, failed = _with_fallback(
+                records, lambda chunk, at=at: _record(registration, kind, chunk, at=at, windows=windows),
+                registration.model._meta.label,
+            )
+            if failed:
+                _unclaim(registration, kind, failed, at=at)
+                skipped.update(r.pk for r in failed)
+            batch = _counted(kind, planned)
+            batch.errors = len(failed)
+            # Told once for the whole batch, also when it went through one by one: a digest stays a digest.
+            batch.notifications = _notify(registration, kind, planned, at=at)
+        result.add(batch)
+        if len(records) < batch_size:
+            return
 
 
-def _load_windows(rows: list, windows: dict) -> None:
+def _load_windows(ids: set, windows: dict) -> None:
     from .models import ResponseWindow
 
-    missing = {row.clock_window_id for row in rows if row.clock_window_id and row.clock_window_id not in windows}
+    missing = {pk for pk in ids if pk and pk not in windows}
     if missing:
         windows.update(ResponseWindow.objects.in_bulk(missing))
-    for row in rows:
-        if row.clock_window_id:
-            row.clock_window = windows[row.clock_window_id]
-
-
-def _default_second_level() -> timedelta:
-    return timedelta(minutes=settings.DEADLINE_SECOND_LEVEL_MINUTES)
-
-
-def _users(users: Iterable) -> list:
-    seen, out = set(), []
-    for user in users or ():
-        if user is not None and user.pk not in seen and getattr(user, "is_active", True):
-            seen.add(user.pk)
-            out.append(user)
-    return out
 
 
 def _when(moment: datetime) -> str:
@@ -434,14 +540,17 @@ def _labels() -> tuple[dict, dict]:
     return {k: str(v).lower() for k, v in Stage.choices}, {k: str(v) for k, v in Rating.choices if k}
 
 
-def _message(escalation: dict) -> tuple[str, str]:
-    from .models import EscalationKind
-
+def _what(escalation: dict) -> str:
     stages, ratings = _labels()
     stage = stages.get(escalation["stage"], escalation["stage"])
     rating = ratings.get(escalation["rating"])
-    what = f"{escalation['target_label']} ({stage}{', ' + rating if rating else ''})"
-    deadline = _when(escalation["deadline_at"])
+    return f"{escalation['target_label']} ({stage}{', ' + rating if rating else ''})"
+
+
+def _message(escalation: dict) -> tuple[str, str]:
+    from .models import EscalationKind
+
+    what, deadline = _what(escalation), _when(escalation["deadline_at"])
     if escalation["kind"] == EscalationKind.WARNING:
         return f"Due soon: {what}"[:200], f"{what} has passed its target ({deadline})."
     if escalation["kind"] == EscalationKind.BREACH:
@@ -450,123 +559,184 @@ def _message(escalation: dict) -> tuple[str, str]:
     return f"Escalated: {what}"[:200], f"{what} breached its limit at {deadline} and nobody has acknowledged it."
 
 
-def _fast_insert(model, records: list[dict], *, with_ids: bool = False) -> list[int]:
-    """Insert plain records (column -> value; missing columns take the field default) in one statement.
+DIGEST_LISTED = 20  # how many a digest names before "and N more"
 
-    On PostgreSQL this is COPY (ids, when wanted, taken from the sequence first): the sweep writes
-    thousands of rows a pass and the ORM's per-object work would dominate. Elsewhere, bulk_create.
+
+def _digest(kind: str, escalations: list[dict]) -> tuple[str, str]:
+    """One message for many escalations of one kind in one batch: a burst is one e-mail, not hundreds."""
+    from .models import EscalationKind
+
+    count = len(escalations)
+    subject = {
+        EscalationKind.WARNING: f"Due soon: {count:,} past their target",
+        EscalationKind.BREACH: f"Breaches: {count:,} past their limit",
+        EscalationKind.SECOND_LEVEL: f"Escalated: {count:,} breaches nobody has acknowledged",
+    }[kind]
+    deadline = {EscalationKind.WARNING: "target"}.get(kind, "limit")
+    lines = [f"{_what(e)}: {deadline} {_when(e['deadline_at'])}" for e in escalations[:DIGEST_LISTED]]
+    if count > DIGEST_LISTED:
+        lines.append(f"and {count - DIGEST_LISTED:,} more.")
+    return subject, "\n".join(lines)
+
+
+def _insert_escalations(model, kind: str, escalations: list[dict], *, action: str) -> None:
+    """Insert escalation rows of `kind` for rows of `model`, each with its audit row; set each dict's "id".
+
+    On PostgreSQL one statement does both. What Python worked out (label, link, rating, the second-level
+    wait, the deadline as the audit log writes it) goes in as one JSON document; the times come from the
+    clocked rows themselves (locked by the caller), joined by key; the audit rows are made from the inserted
+    escalations. A burst of a thousand is one round trip with no per-row ORM or driver work. Elsewhere
+    (`make run`'s SQLite), bulk_create.
     """
     from django.db import connection
 
-    if not records:
-        return []
-    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
-    defaults = {f.column: f.get_default() for f in fields if not f.primary_key}
-    json_columns = {f.column for f in fields if isinstance(f, models.JSONField)}
+    from .models import AuditEvent, Escalation, EscalationKind
+
+    if not escalations:
+        return
     if connection.vendor != "postgresql":
-        objs = model._default_manager.bulk_create(
-            [model(**{f.attname: record.get(f.column, defaults.get(f.column)) for f in fields if not f.primary_key})
-             for record in records]
+        objs = Escalation.objects.bulk_create(
+            Escalation(**{k: v for k, v in e.items() if k != "second_level_minutes"}) for e in escalations
         )
-        for record, obj in zip(records, objs, strict=True):
-            record[model._meta.pk.column] = obj.pk
-        return [obj.pk for obj in objs]
-    import json
-
-    from psycopg import sql
-
-    ids: list[int] = []
+        for escalation, obj in zip(escalations, objs, strict=True):
+            escalation["id"] = obj.pk
+        AuditEvent.objects.bulk_create(
+            AuditEvent(at=e["raised_at"], actor=None, actor_label="system", action=action,
+                       target_type_id=e["target_type_id"], target_id=str(e["target_id"]),
+                       target_label=e["target_label"],
+                       changes={"stage": e["stage"], "rating": e["rating"], "deadline": e["deadline_at"].isoformat()})
+            for e in escalations
+        )
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    escalation_table, audit_table = quote(Escalation._meta.db_table), quote(AuditEvent._meta.db_table)
+    stage, window, started, warn, due = _columns(
+        model, ("clock_stage", "clock_window_id", "clock_started_at", "warn_at", "due_at")
+    )
+    deadline = warn if kind == EscalationKind.WARNING else due
+    rows = json.dumps([
+        {"id": e["target_id"], "label": e["target_label"], "url": e["target_url"], "rating": e["rating"],
+         "wait": e.get("second_level_minutes"), "deadline": e["deadline_at"].isoformat()}
+        for e in escalations
+    ])
+    # Table and column names come from the models' metadata, quoted; every value is a parameter.
+    statement = f"""
+        WITH r AS MATERIALIZED (
+            SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+                AS r(id bigint, label text, url text, rating text, wait integer, deadline text)
+        ), e AS (
+            INSERT INTO {escalation_table} (target_type_id, target_id, target_label, target_url, stage, rating,
+                                            kind, window_id, clock_started_at, deadline_at, raised_at,
+                                            second_level_due_at, acknowledgement_note)
+            SELECT %(type)s, r.id, r.label, r.url, c.{stage}, r.rating, %(kind)s, c.{window},
+                   COALESCE(c.{started}, c.{due}), c.{deadline}, %(at)s, %(at)s + r.wait * interval '1 minute', ''
+            FROM r JOIN {table} c ON c.{pk} = r.id
+            RETURNING id, target_id, target_label, stage, rating
+        ), a AS (
+            INSERT INTO {audit_table} (at, actor_id, actor_label, action, target_type_id, target_id, target_label,
+                                       changes)
+            SELECT %(at)s, NULL, 'system', %(action)s, %(type)s, e.target_id::text, e.target_label,
+                   jsonb_build_object('stage', e.stage, 'rating', e.rating, 'deadline', r.deadline)
+            FROM e JOIN r ON r.id = e.target_id
+        )
+        SELECT target_id, id FROM e"""  # noqa: S608
+    first = escalations[0]
     with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [model._meta.db_table, model._meta.pk.column, len(records)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            for record, pk in zip(records, ids, strict=True):
-                record[model._meta.pk.column] = pk
-        columns = [f.column for f in fields]
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns))
-        )
-        for record in records:
-            for column in json_columns:
-                if record.get(column) is not None:
-                    record[column] = json.dumps(record[column])
-        plain = [(c, json.dumps(defaults[c]) if c in json_columns else defaults.get(c)) for c in columns]
-        with cursor.copy(statement) as copy:
-            for record in records:
-                copy.write_row([record.get(c, d) for c, d in plain])
-    return ids
+        cursor.execute(statement, {"rows": rows, "action": action, "type": first["target_type_id"],
+                                   "kind": first["kind"], "at": first["raised_at"]})
+        ids = dict(cursor.fetchall())
+    for escalation in escalations:
+        escalation["id"] = ids[escalation["target_id"]]
 
 
-def _escalate(registration: Registration, rows: list, *, at: datetime, windows: dict) -> SweepResult:
-    """Record the warnings and breaches of locked rows, queue their notifications, mark the rows."""
-    from . import notify
-    from .models import AuditAction, AuditEvent, Escalation, EscalationKind, Notification
+def _record(registration: Registration, kind: str, records: list, *, at: datetime, windows: dict) -> list:
+    """Record one escalation of `kind` per record, with its audit row.
+
+    Returns [(escalation, ids of the users to tell)]. Everything the app's callables say about a row is
+    asked here, inside the batch's savepoint, so a row they fail on is skipped without losing the rest.
+    """
+    from .models import AuditAction, EscalationKind
 
     content_type = ContentType.objects.get_for_model(registration.model)
-    planned: list[tuple[Any, dict]] = []
-    for row in rows:
-        window = windows.get(row.clock_window_id) if row.clock_window_id else None
-        common = {
+    planned: list[tuple[dict, list[int]]] = []
+    for record in records:
+        window = windows.get(record.clock_window_id)
+        escalation = {
             "target_type_id": content_type.pk,
-            "target_id": row.pk,
-            "target_label": str(registration.label(row))[:200],
-            "target_url": str(registration.url(row) or "")[:300],
-            "stage": row.clock_stage,
-            "rating": registration.rating_of(row),
+            "target_id": record.pk,
+            "target_label": str(registration.label(record))[:200],
+            "target_url": str(registration.url(record) or "")[:300],
+            "stage": record.clock_stage,
+            "rating": registration.rating_of(record, window),
             "window_id": window.pk if window is not None else None,
-            "clock_started_at": row.clock_started_at or row.due_at,
+            "kind": str(kind),
+            "clock_started_at": record.clock_started_at or record.due_at,
+            "deadline_at": record.warn_at if kind == EscalationKind.WARNING else record.due_at,
             "raised_at": at,
+            "second_level_due_at": None,
         }
-        past_target = row.warn_at is not None and row.warn_at <= at
-        if row.warned_at is None and row.breached_at is None and past_target:
-            planned.append((row, {**common, "kind": EscalationKind.WARNING.value, "deadline_at": row.warn_at}))
-        if row.breached_at is None and row.due_at is not None and row.due_at <= at:
-            wait = window.second_level_after if window is not None else _default_second_level()
-            planned.append((row, {**common, "kind": EscalationKind.BREACH.value, "deadline_at": row.due_at,
-                                  "second_level_due_at": at + wait}))
-    _fast_insert(Escalation, [escalation for _, escalation in planned], with_ids=True)
+        if kind == EscalationKind.BREACH:
+            wait = window.second_level_minutes if window is not None else settings.DEADLINE_SECOND_LEVEL_MINUTES
+            escalation["second_level_minutes"] = wait
+            escalation["second_level_due_at"] = at + timedelta(minutes=wait)
+        recipients = [u for u in dict.fromkeys(_recipients(registration, kind, record, at)) if u is not None]
+        planned.append((escalation, recipients))
+    action = {EscalationKind.WARNING: AuditAction.CLOCK_WARNED, EscalationKind.BREACH: AuditAction.CLOCK_BREACHED,
+              EscalationKind.SECOND_LEVEL: AuditAction.CLOCK_ESCALATED}[kind]
+    _insert_escalations(registration.model, kind, [escalation for escalation, _ in planned], action=action.value)
+    return planned
 
-    notifications = []
-    for row, escalation in planned:
-        subject, body = _message(escalation)
-        for user in _users(registration.responsible(row, escalation["kind"])):
-            notifications.append({
-                "recipient_id": user.pk, "email": user.email or "", "kind": f"escalation.{escalation['kind']}",
-                "subject": subject, "body": body, "link": escalation["target_url"],
-                "escalation_id": escalation["id"], "created_at": at, "next_attempt_at": at,
-            })
-    _fast_insert(Notification, notifications)
 
-    warned = {row.pk for row, e in planned if e["kind"] == EscalationKind.WARNING}
-    # A breach also settles a warning that was never raised (the clock passed both since the last pass).
-    warned |= {row.pk for row, e in planned if e["kind"] == EscalationKind.BREACH and row.warned_at is None}
-    breached = [row.pk for row, e in planned if e["kind"] == EscalationKind.BREACH]
-    manager = registration.model._default_manager
-    if warned:
-        manager.filter(pk__in=warned).update(warned_at=at)
-    if breached:
-        manager.filter(pk__in=breached).update(breached_at=at)
+def _recipients(registration: Registration, kind: str, record, at: datetime) -> Iterable[int | None]:
+    from .models import EscalationKind
 
-    actions = {EscalationKind.WARNING: AuditAction.CLOCK_WARNED, EscalationKind.BREACH: AuditAction.CLOCK_BREACHED}
-    _fast_insert(AuditEvent, [
-        {"at": at, "actor_id": None, "actor_label": "system", "action": actions[e["kind"]].value,
-         "target_type_id": content_type.pk, "target_id": str(e["target_id"]), "target_label": e["target_label"],
-         "changes": {"stage": e["stage"], "rating": e["rating"], "deadline": e["deadline_at"].isoformat()}}
-        for _, e in planned
-    ])
+    users = list(registration.responsible(record, kind))
+    if kind == EscalationKind.BREACH and record.warn_at is not None and record.warned_at == at:
+        # Past its target and its limit since the last pass: its warning was never raised, so those it would
+        # have gone to (the assigned screener) hear of the breach instead.
+        users += registration.responsible(record, EscalationKind.WARNING)
+    return users
+
+
+def _notify(registration: Registration, kind: str, planned: list[tuple[dict, list[int]]], *, at: datetime) -> int:
+    """Queue notifications for recorded escalations: one per escalation and person, or, for a person with
+    more than NOTIFICATION_DIGEST_AFTER of this kind in this batch, one digest naming them."""
+    from . import notify
+    from .models import Notification
+
+    by_user: dict[int, list[dict]] = defaultdict(list)
+    for escalation, recipients in planned:
+        for user_id in recipients:
+            by_user[user_id].append(escalation)
+    if not by_user:
+        return 0
+    emails = dict(
+        get_user_model().objects.filter(pk__in=list(by_user), is_active=True).values_list("pk", "email")
+    )
+    notifications: list[Notification] = []
+    for user_id, escalations in by_user.items():
+        if user_id not in emails:
+            continue
+        common = {"recipient_id": user_id, "email": emails[user_id] or "", "created_at": at, "next_attempt_at": at}
+        if len(escalations) > settings.NOTIFICATION_DIGEST_AFTER:
+            subject, body = _digest(kind, escalations)
+            notifications.append(Notification(**common, kind=f"escalation.{kind}.digest", subject=subject[:200],
+                                              body=body, link=registration.digest_url(kind)))
+            continue
+        for escalation in escalations:
+            if "message" not in escalation:
+                escalation["message"] = _message(escalation)
+            subject, body = escalation["message"]
+            notifications.append(Notification(**common, kind=f"escalation.{kind}", subject=subject, body=body,
+                                              link=escalation["target_url"], escalation_id=escalation["id"]))
+    Notification.objects.bulk_create(notifications)
     if notifications:
         notify.deliver_soon()
-    return SweepResult(
-        warnings=sum(e["kind"] == EscalationKind.WARNING for _, e in planned),
-        breaches=len(breached),
-        notifications=len(notifications),
-    )
+    return len(notifications)
 
 
-def _sweep_second_level(*, now, batch_size: int, result: SweepResult) -> None:
+def _sweep_second_level(*, now, batch_size: int, result: SweepResult, windows: dict) -> None:
     from .models import Escalation, EscalationKind
 
     skipped: set = set()
@@ -578,83 +748,71 @@ def _sweep_second_level(*, now, batch_size: int, result: SweepResult) -> None:
                     kind=EscalationKind.BREACH, acknowledged_at__isnull=True, second_level_due_at__lte=at
                 )
                 .exclude(pk__in=skipped)
-                .select_related("target_type", "window")
                 .order_by("second_level_due_at", "pk")
-                .select_for_update(skip_locked=True, of=("self",))[:batch_size]
+                .select_for_update(skip_locked=True)[:batch_size]
             )
             if not breaches:
                 return
-            batch, bad = _with_fallback(breaches, lambda chunk, at=at: _escalate_further(chunk, at=at), "breach")
-            skipped.update(e.pk for e in bad)
+            busy: list = []
+            fired, failed = _with_fallback(
+                breaches,
+                lambda chunk, at=at, busy=busy: _escalate_further(chunk, at=at, windows=windows, busy=busy),
+                "breach",
+            )
+            skipped.update(e.pk for e in failed)
+            skipped.update(busy)
+            batch = SweepResult(second_level=len(fired), errors=len(failed))
+            by_registration = defaultdict(list)
+            for registration, escalation, recipients in fired:
+                by_registration[registration].append((escalation, recipients))
+            for registration, planned in by_registration.items():
+                batch.notifications += _notify(registration, EscalationKind.SECOND_LEVEL, planned, at=at)
         result.add(batch)
         if len(breaches) < batch_size:
             return
 
 
-def _escalate_further(breaches: list, *, at: datetime) -> SweepResult:
-    """Second level for breaches nobody acknowledged in time, if their clock is still the same open run."""
-    from . import notify
-    from .models import AuditAction, AuditEvent, Escalation, EscalationKind, Notification
+def _escalate_further(breaches: list, *, at: datetime, windows: dict, busy: list) -> list:
+    """Second level for breaches nobody acknowledged in time, if their clock is still the same open run.
 
+    Returns [(registration, escalation, ids of the users to tell)] for those escalated. Breaches whose
+    clocked row someone else holds locked are left for the next pass (their ids are added to `busy`).
+    """
+    from .models import Escalation, EscalationKind
+
+    fired, moot, done = [], [], []
     by_type = defaultdict(list)
     for breach in breaches:
-        by_type[breach.target_type].append(breach)
-    fired, moot, new, notifications = [], [], [], []
-    for content_type, group in by_type.items():
-        model = content_type.model_class()
-        registration = _registry.get(model)
+        by_type[breach.target_type_id].append(breach)
+    for content_type_id, group in by_type.items():
+        registration = _registry.get(ContentType.objects.get_for_id(content_type_id).model_class())
         if registration is None:
             moot += group
             continue
-        qs = model._default_manager.filter(pk__in=[b.target_id for b in group])
-        if registration.related:
-            qs = qs.select_related(*registration.related)
-        rows = qs.in_bulk()
+        # Locked, so the clock cannot stop or restart between this check and the escalation's insert.
+        ids = [b.target_id for b in group]
+        records = {r.pk: r for r in _records(registration, ids, lock=True)}
+        exists = set(registration.model._default_manager.filter(pk__in=ids).values_list("pk", flat=True))
+        still_open = []
         for breach in group:
-            row = rows.get(breach.target_id)
-            still_open = (
-                row is not None and row.met_at is None and row.clock_stage == breach.stage
-                and row.clock_started_at == breach.clock_started_at
-            )
-            if not still_open:
-                moot.append(breach)
-                continue
-            further = Escalation(
-                target_type=content_type, target_id=breach.target_id, target_label=breach.target_label,
-                target_url=breach.target_url, stage=breach.stage, rating=breach.rating, window=breach.window,
-                kind=EscalationKind.SECOND_LEVEL, clock_started_at=breach.clock_started_at,
-                deadline_at=breach.deadline_at, raised_at=at,
-            )
-            new.append((row, registration, further))
-            fired.append(breach)
-    Escalation.objects.bulk_create([e for _, _, e in new])
-    for row, registration, further in new:
-        subject, body = _message({"target_label": further.target_label, "stage": further.stage,
-                                  "rating": further.rating, "kind": further.kind, "deadline_at": further.deadline_at})
-        for user in _users(registration.responsible(row, EscalationKind.SECOND_LEVEL)):
-            notifications.append(
-                Notification(
-                    recipient=user, email=user.email or "", kind="escalation.second_level", subject=subject,
-                    body=body, link=further.target_url, escalation=further, created_at=at, next_attempt_at=at,
-                )
-            )
-    Notification.objects.bulk_create(notifications)
+            record = records.get(breach.target_id)
+            if record is None and breach.target_id in exists:
+                busy.append(breach.pk)  # held by someone else: next pass
+            elif (record is None or record.met_at is not None or record.clock_stage != breach.stage
+                    or (record.clock_started_at or record.due_at) != breach.clock_started_at):
+                moot.append(breach)  # the clock stopped or restarted since the breach: nothing to escalate
+            else:
+                still_open.append(record)
+                fired.append(breach)
+        if still_open:
+            _load_windows({r.clock_window_id for r in still_open}, windows)
+            planned = _record(registration, EscalationKind.SECOND_LEVEL, still_open, at=at, windows=windows)
+            done += [(registration, escalation, recipients) for escalation, recipients in planned]
     if fired:
         Escalation.objects.filter(pk__in=[b.pk for b in fired]).update(second_level_due_at=None, escalated_at=at)
     if moot:
-        # The clock stopped or restarted since the breach: nothing left to escalate.
         Escalation.objects.filter(pk__in=[b.pk for b in moot]).update(second_level_due_at=None)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            at=at, actor=None, actor_label="system", action=AuditAction.CLOCK_ESCALATED,
-            target_type=e.target_type, target_id=str(e.target_id), target_label=e.target_label,
-            changes={"stage": e.stage, "rating": e.rating, "deadline": e.deadline_at.isoformat()},
-        )
-        for _, _, e in new
-    )
-    if notifications:
-        notify.deliver_soon()
-    return SweepResult(second_level=len(new), notifications=len(notifications))
+    return done
 
 
 # --- acknowledging, and what managers see ----------------------------------------------------------------
@@ -670,7 +828,9 @@ def escalation_acknowledge(*, actor, escalation_id: int, note: str):
     if not note:
         raise DomainError("Enter a note saying what is being done about the breach", field="note")
     with transaction.atomic():
-        escalation = Escalation.objects.select_for_update().select_related("target_type").get(pk=escalation_id)
+        escalation = (
+            Escalation.objects.select_for_update(of=("self",)).select_related("target_type").get(pk=escalation_id)
+        )
         if escalation.kind not in (EscalationKind.BREACH, EscalationKind.SECOND_LEVEL):
             raise DomainError("Only a breach can be acknowledged")
         if escalation.acknowledged_at is not None:

@@ -37,12 +37,15 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No single-column indexes on the two foreign keys: audit_actor_at and audit_target_at lead with them.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=200)
     action = models.CharField(max_length=64, choices=AuditAction.choices)
-    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
@@ -187,14 +190,19 @@ class Escalation(models.Model):
     warned, breached and escalated further at most once. A restarted clock is a new run.
     """
 
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False  # escalation_target leads with it
+    )
     target_id = models.BigIntegerField()
     target_label = models.CharField(max_length=200)
     target_url = models.CharField(max_length=300, blank=True)
     stage = models.CharField(max_length=32, choices=Stage.choices)
     rating = models.CharField(max_length=8, choices=Rating.choices, blank=True, default="")
     kind = models.CharField(max_length=16, choices=EscalationKind.choices)
-    window = models.ForeignKey(ResponseWindow, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    window = models.ForeignKey(
+        ResponseWindow, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # windows are versioned, never deleted
+    )
     clock_started_at = models.DateTimeField()
     deadline_at = models.DateTimeField(help_text="The target or limit this escalation is about.")
     raised_at = models.DateTimeField(default=timezone.now)
@@ -245,7 +253,8 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
+        db_index=False,  # notification_recipient leads with it
     )
     email = models.EmailField(blank=True, help_text="Address at the time of queueing; empty: in-app only.")
     kind = models.CharField(max_length=64)

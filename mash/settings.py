@@ -249,6 +249,9 @@ DEADLINE_MANAGER_GROUP = env.str("DEADLINE_MANAGER_GROUP", default="manager")
 DEADLINE_SECOND_LEVEL_GROUP = env.str("DEADLINE_SECOND_LEVEL_GROUP", default="service_manager")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+# A person due more than this many escalations of one kind in one sweep batch gets one digest naming them
+# (and linking to the at-risk board or the queue) instead of one message each: a burst is not an e-mail storm.
+NOTIFICATION_DIGEST_AFTER = env.int("NOTIFICATION_DIGEST_AFTER", default=5)
 # Links in e-mails are made absolute with this (e.g. https://mash.anytown.gov.uk).
 SITE_URL = env.str("SITE_URL", default="")
 CELERY_BEAT_SCHEDULE = {

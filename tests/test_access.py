@@ -112,3 +112,16 @@ def test_admin_role_can_configure_agencies_in_django_admin(personas, client_for)
     client = client_for(personas.admin)
     assert client.get("/admin/agencies/agency/").status_code == 200
     assert client_for(personas.screener).get("/admin/agencies/agency/").status_code == 302  # not staff
+
+
+def test_records_written_by_services_are_read_only_in_the_admin_even_for_a_superuser(personas, client_for):
+    from agencies.models import User
+
+    root = User.objects.create_superuser("root", "root@example.gov.uk", "x", agency=personas.social_care)
+    client = client_for(root)
+    contact = make_contact(personas.screener)
+    for model in ("contacts/contact", "contacts/person", "mash/escalation", "mash/notification", "mash/sweeprun"):
+        assert client.get(f"/admin/{model}/").status_code == 200, model
+        assert client.get(f"/admin/{model}/add/").status_code == 403, model
+    assert client.post(f"/admin/contacts/contact/{contact.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/mash/responsewindow/add/").status_code == 200  # configuration stays editable

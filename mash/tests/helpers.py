@@ -1,5 +1,7 @@
 """Builders for deadline tests: contacts with a clock started at a chosen moment."""
 
+import contextlib
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,3 +26,36 @@ def shorten_window(stage="brag_response", rating="red", *, limit=Decimal("0.001"
         actor=None, window_id=window.pk, values={"limit": limit, "target": target, "unit": "clock_hours",
                                                  "target_unit": "", **values},
     )
+
+
+def times_told(recipient, kind: str, contacts) -> Counter:
+    """How often `recipient` was told of each contact's escalation of `kind`: in a message of its own, or
+    named in a digest (the sweep sends one when someone is due more than NOTIFICATION_DIGEST_AFTER)."""
+    from mash.models import Notification
+
+    told = Counter({c.reference: 0 for c in contacts})
+    for notification in Notification.objects.filter(recipient=recipient, kind__startswith=f"escalation.{kind}"):
+        told.update(c.reference for c in contacts if c.reference in notification.subject + notification.body)
+    return told
+
+
+@contextlib.contextmanager
+def broken_for(row, callable_name: str):
+    """Within the block, the sweep's registration for `row`'s model fails on `row` in `callable_name`
+    ("label", "url", "rating" or "responsible"), as an app's bug would."""
+    from mash.deadlines import Registration, _registry
+
+    model = type(row)
+    original = _registry[model]
+    working = getattr(original, callable_name)
+
+    def broken(record, *args):
+        if record.pk == row.pk:
+            raise RuntimeError("broken row")
+        return working(record, *args)
+
+    _registry[model] = Registration(**{**vars(original), callable_name: broken})
+    try:
+        yield
+    finally:
+        _registry[model] = original

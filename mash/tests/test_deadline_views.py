@@ -174,3 +174,14 @@ def test_queue_and_contact_page_tag_breached_clocks(personas, client_for, breach
     client = client_for(personas.manager)
     page = client.get(contact.get_absolute_url()).content.decode()
     assert 'data-clock-status="breached"' in page and "Overdue by" in page
+
+
+def test_a_digest_on_the_notifications_page_lists_one_contact_a_line(personas, client_for):
+    now = timezone.now()
+    burst = [clocked_contact(personas.screener, started_at=now - timedelta(hours=5)) for _ in range(7)]
+    deadlines.sweep(now=now)
+    html = client_for(personas.manager).get("/notifications/").content.decode()
+    assert 'href="/at-risk/">Breaches: 7 past their limit</a>' in html
+    assert html.count("(brag response, Red): limit") == 7 and html.count("<br>") >= 6
+    assert all(contact.reference in html for contact in burst)
+    assert 'data-testid="unread-count">1<' in html

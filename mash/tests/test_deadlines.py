@@ -20,7 +20,7 @@ from mash.models import (
     Notification,
     ResponseWindow,
 )
-from mash.tests.helpers import clocked_contact
+from mash.tests.helpers import broken_for, clocked_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +63,28 @@ def test_contact_decision_is_one_working_day_and_warns_after_six_working_hours()
     assert warn_at == datetime(2026, 11, 30, 14, 0, tzinfo=LONDON)  # 1 h Friday + 5 h Monday
 
 
-def test_closure_days_from_the_database_move_working_day_deadlines():
+def test_closure_days_from_the_database_move_working_day_deadlines(django_capture_on_commit_callbacks):
     window = deadlines.window_for("contact_decision")
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
-    ClosureDay.objects.create(date=date(2026, 11, 24), reason="Council closure")
-    # The signal clears the cache: no stale calendar.
+    with django_capture_on_commit_callbacks(execute=True):
+        ClosureDay.objects.create(date=date(2026, 11, 24), reason="Council closure")
+    # The commit clears the cache: no stale calendar.
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
-    ClosureDay.objects.filter(date=date(2026, 11, 24)).delete()
-    deadlines.calendar_clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ClosureDay.objects.filter(date=date(2026, 11, 24)).delete()
+    assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
+
+
+def test_a_closure_day_that_rolls_back_is_not_left_in_the_cache():
+    from django.db import transaction
+
+    window = deadlines.window_for("contact_decision")
+    assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
+    deadlines.calendar_clear()  # nothing cached: the read inside the transaction below fetches the days
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ClosureDay.objects.create(date=date(2026, 11, 24), reason="Typed in error")
+        assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+        raise RuntimeError("the admin's save failed")
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
 
 
@@ -204,19 +218,21 @@ def test_sweep_records_warnings_and_breaches_once(cast):
 
     result = deadlines.sweep(now=now)
 
-    assert (result.warnings, result.breaches, result.second_level, result.errors) == (2, 1, 0, 0)
+    # A clock found past both its target and its limit is breached only: a warning raised at the same
+    # moment as the breach would say less, later.
+    assert (result.warnings, result.breaches, result.second_level, result.errors) == (1, 1, 0, 0)
     by_target = {(e.target_id, e.kind): e for e in Escalation.objects.all()}
     assert set(by_target) == {
-        (breached.pk, EscalationKind.WARNING),
         (breached.pk, EscalationKind.BREACH),
         (warned.pk, EscalationKind.WARNING),
     }
     breach = by_target[(breached.pk, EscalationKind.BREACH)]
     assert breach.deadline_at == breached.due_at and breach.raised_at == now and breach.rating == "red"
     assert breach.second_level_due_at == now + timedelta(minutes=30)  # Red: 30 minutes
-    # warning: the assigned screener and the duty manager; breach: every MASH manager.
+    # warning: the assigned screener and the duty manager; breach: every MASH manager, and here, as the
+    # clock's warning was never raised, those it would have gone to (the assigned screener).
     assert recipients(by_target[(warned.pk, EscalationKind.WARNING)]) == {"screener2", "manager2"}
-    assert recipients(breach) == {"manager", "manager2"}
+    assert recipients(breach) == {"manager", "manager2", "screener2"}
     assert Notification.objects.filter(escalation=breach, recipient=p.manager, email="manager@example.gov.uk").exists()
     for contact in (breached, warned, future, met, already):
         contact.refresh_from_db()
@@ -224,7 +240,7 @@ def test_sweep_records_warnings_and_breaches_once(cast):
     assert warned.warned_at == now and warned.breached_at is None
     assert future.warned_at is None and met.breached_at is None
     timeline = set(AuditEvent.objects.filter(target_id=str(breached.pk)).values_list("action", flat=True))
-    assert {AuditAction.CLOCK_WARNED, AuditAction.CLOCK_BREACHED} <= timeline
+    assert AuditAction.CLOCK_BREACHED in timeline and AuditAction.CLOCK_WARNED not in timeline
 
     counts = (Escalation.objects.count(), Notification.objects.count(), AuditEvent.objects.count())
     again = deadlines.sweep(now=now + timedelta(seconds=20))
@@ -270,7 +286,9 @@ def test_acknowledged_breach_does_not_escalate_further(cast):
     assert event.target_id == str(contact.pk) and event.actor == cast.manager
     with pytest.raises(DomainError, match="already acknowledged"):
         deadlines.escalation_acknowledge(actor=cast.manager, escalation_id=breach.pk, note="again")
-    warning = Escalation.objects.get(target_id=contact.pk, kind=EscalationKind.WARNING)
+    other = clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=1))
+    deadlines.sweep(now=now)
+    warning = Escalation.objects.get(target_id=other.pk, kind=EscalationKind.WARNING)
     with pytest.raises(DomainError, match="Only a breach"):
         deadlines.escalation_acknowledge(actor=cast.manager, escalation_id=warning.pk, note="n")
 
@@ -292,10 +310,47 @@ def test_a_stopped_or_restarted_clock_does_not_escalate_further(cast):
     assert Escalation.objects.filter(target_id=restarted.pk, kind=EscalationKind.BREACH).count() == 2
 
 
+def test_a_burst_is_one_digest_per_person_and_a_few_are_messages_of_their_own(cast, settings):
+    settings.NOTIFICATION_DIGEST_AFTER = 5
+    now = timezone.now()
+    burst = [clocked_contact(cast.screener, started_at=now - timedelta(hours=5)) for _ in range(23)]
+    warned = [clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=30),
+                              assigned_screener=cast.screener2) for _ in range(3)]
+    result = deadlines.sweep(now=now)
+    assert (result.breaches, result.warnings) == (23, 3)
+
+    # 23 breaches for each manager: one digest each, naming the first 20 and counting the rest.
+    digests = Notification.objects.filter(kind="escalation.breach.digest")
+    assert {n.recipient.username for n in digests} == {"manager", "manager2"}
+    assert not Notification.objects.filter(kind="escalation.breach").exists()
+    digest = digests.get(recipient=cast.manager)
+    assert digest.subject == "Breaches: 23 past their limit"
+    assert digest.link == "/at-risk/" and digest.email == "manager@example.gov.uk" and digest.escalation is None
+    named = [c for c in burst if c.reference in digest.body]
+    assert len(named) == 20 and digest.body.endswith("and 3 more.")
+    # 3 warnings: the assigned screener and the duty manager get a message each, linked to the contact.
+    for contact in warned:
+        warning = Escalation.objects.get(target_id=contact.pk, kind=EscalationKind.WARNING)
+        assert recipients(warning) == {"screener2", "manager2"}
+        assert Notification.objects.filter(escalation=warning, link=f"/contacts/{contact.reference}/").count() == 2
+
+    # Digests of warnings link to the queue, where the screener's work is.
+    more = [clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=30),
+                            assigned_screener=cast.screener2) for _ in range(6)]
+    assert deadlines.sweep(now=now).warnings == len(more)
+    screener_digest = Notification.objects.get(recipient=cast.screener2, kind="escalation.warning.digest")
+    assert screener_digest.subject == "Due soon: 6 past their target" and screener_digest.link == "/contacts/"
+
+
+def test_register_refuses_columns_the_model_does_not_have():
+    with pytest.raises(ValueError, match="assigned_screener__email"):
+        deadlines.register(Contact, fields=("reference", "assigned_screener__email"), responsible=lambda r, k: [],
+                           label=str, url=str)
+
+
 def test_one_bad_row_is_logged_and_skipped(cast):
     import logging
 
-    from mash.deadlines import Registration, _registry
 
     logged = []
     handler = logging.Handler()
@@ -305,24 +360,17 @@ def test_one_bad_row_is_logged_and_skipped(cast):
     now = timezone.now()
     good = [clocked_contact(cast.screener, started_at=now - timedelta(hours=5)) for _ in range(3)]
     bad = clocked_contact(cast.screener, started_at=now - timedelta(hours=5))
-    original = _registry[Contact]
-
-    def responsible(row, kind):
-        if row.pk == bad.pk:
-            raise RuntimeError("broken row")
-        return original.responsible(row, kind)
-
-    _registry[Contact] = Registration(**{**vars(original), "responsible": responsible})
     try:
-        result = deadlines.sweep(now=now, batch_size=2)
+        with broken_for(bad, "responsible"):
+            result = deadlines.sweep(now=now, batch_size=2)
     finally:
-        _registry[Contact] = original
         logging.getLogger("mash.deadlines").removeHandler(handler)
     assert result.breaches == 3 and result.errors == 1
     assert any("broken row" in str(record.exc_info[1]) for record in logged if record.exc_info)
     assert set(Escalation.objects.filter(kind="breach").values_list("target_id", flat=True)) == {c.pk for c in good}
     bad.refresh_from_db()
-    assert bad.breached_at is None  # left for the next pass
+    assert bad.breached_at is None and bad.warned_at is None  # the claim's mark is taken off: the next pass tries
+    assert not Escalation.objects.filter(target_id=bad.pk).exists()
     assert deadlines.sweep(now=now).breaches == 1
 
 
@@ -335,19 +383,24 @@ def test_sweep_queries_do_not_grow_with_rows(cast):
     def sweep_queries(count):
         for _ in range(count):
             clocked_contact(cast.screener, started_at=now - timedelta(hours=5), assigned_screener=cast.screener2)
+            clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=30),
+                            assigned_screener=cast.screener2)
         with CaptureQueriesContext(connection) as ctx:
             result = deadlines.sweep(now=now)
         assert result.breaches == result.warnings == count
-        # warning: the assigned screener and the duty manager; breach: the two managers
-        assert result.notifications == count * 4
-        return [str(q["sql"])[:120] for q in ctx.captured_queries]
+        return result, [str(q["sql"])[:120] for q in ctx.captured_queries]
 
-    few, many = sweep_queries(2), sweep_queries(40)
-    # Past the limit (one batch): savepoint, claim the rows, their windows, savepoint, escalation ids,
-    # COPY escalations, the duty managers, the managers (each once a pass), COPY notifications, mark warned,
-    # mark breached, COPY audit rows, release, release. Past the target: savepoint, claim (none), release.
-    # Second level: savepoint, claim (none), release.
-    assert len(few) == len(many) == 20, "\n".join(many)
+    (few_result, few), (many_result, many) = sweep_queries(2), sweep_queries(40)
+    # Two each: one message per escalation and person (warning: the assigned screener and the duty
+    # manager; breach: the two managers and the screener). Forty each: one digest per person and kind.
+    # The breaches skipped their warnings, so the assigned screener hears of them too.
+    assert few_result.notifications == 2 * 2 + 2 * 3
+    assert many_result.notifications == 2 + 3
+    # Per kind (breach, then warning): savepoint, claim-and-mark, savepoint, escalation ids, COPY
+    # escalations, COPY audit rows, who to tell (group members once a pass), their addresses, COPY
+    # notifications, release, release; the windows once. Second level: savepoint, claim (none), release.
+    assert len(few) == len(many), "\n".join(many)
+    assert len(many) <= 26, "\n".join(many)
 
 
 def test_at_risk_lists_past_target_and_breached_by_rating(cast):
@@ -367,16 +420,72 @@ def test_at_risk_lists_past_target_and_breached_by_rating(cast):
     assert [g["rating"] for g in deadlines.at_risk(user=cast.manager, now=now)] == ["amber"]
 
 
-def test_sweep_without_copy_as_on_sqlite(cast, monkeypatch):
-    """`make run`'s embedded SQLite has no COPY: the sweep's inserts fall back to bulk_create."""
+def test_the_portable_path_gives_the_same_result(cast, monkeypatch):
+    """The portable path (bulk_create, no FOR UPDATE SKIP LOCKED) gives the same result; tests/test_sweep_sqlite.py
+    runs it on a real SQLite database."""
     from django.db import connection
 
     now = timezone.now()
     contact = clocked_contact(cast.screener, started_at=now - timedelta(hours=5), assigned_screener=cast.screener2)
+    clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=30), assigned_screener=cast.screener2)
     monkeypatch.setattr(connection, "vendor", "sqlite-like")
     result = deadlines.sweep(now=now)
     monkeypatch.undo()
-    assert (result.warnings, result.breaches, result.notifications) == (1, 1, 4)
+    assert (result.warnings, result.breaches, result.notifications) == (1, 1, 5)
     breach = Escalation.objects.get(target_id=contact.pk, kind=EscalationKind.BREACH)
-    assert recipients(breach) == {"manager", "manager2"}
+    assert recipients(breach) == {"manager", "manager2", "screener2"}
     assert AuditEvent.objects.filter(action=AuditAction.CLOCK_BREACHED, target_id=str(contact.pk)).exists()
+
+
+def test_the_audit_row_writes_the_deadline_as_python_does(cast):
+    # Microseconds with a trailing zero: PostgreSQL's own JSON would drop it, Python's isoformat keeps six digits.
+    now = timezone.now().replace(microsecond=401030)
+    contact = clocked_contact(cast.screener, started_at=now - timedelta(hours=4, minutes=1))
+    deadlines.sweep(now=now)
+    contact.refresh_from_db()
+    event = AuditEvent.objects.get(action=AuditAction.CLOCK_BREACHED, target_id=str(contact.pk))
+    assert event.changes == {"stage": "brag_response", "rating": "red", "deadline": contact.due_at.isoformat()}
+    assert event.changes["deadline"].endswith(".401030+00:00") and event.at == now
+
+
+def test_a_warning_that_cannot_be_recorded_is_left_for_the_next_pass(cast):
+
+    now = timezone.now()
+    good = clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=10))
+    bad = clocked_contact(cast.screener, started_at=now - timedelta(hours=3, minutes=10))
+    with broken_for(bad, "label"):
+        result = deadlines.sweep(now=now)
+    assert (result.warnings, result.errors) == (1, 1)
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.warned_at is None and good.warned_at == now
+    assert deadlines.sweep(now=now).warnings == 1  # the next pass records it
+
+
+def test_a_clock_without_a_start_or_a_window_still_escalates(cast):
+    now = timezone.now()
+    no_start = clocked_contact(cast.screener, started_at=now - timedelta(hours=5))
+    no_window = clocked_contact(cast.screener, started_at=now - timedelta(hours=5))
+    Contact.objects.filter(pk=no_start.pk).update(clock_started_at=None)
+    Contact.objects.filter(pk=no_window.pk).update(clock_window=None)
+    assert deadlines.sweep(now=now).breaches == 2
+    breach = Escalation.objects.get(target_id=no_start.pk, kind=EscalationKind.BREACH)
+    assert breach.clock_started_at == no_start.due_at  # the run is named by its limit
+    windowless = Escalation.objects.get(target_id=no_window.pk, kind=EscalationKind.BREACH)
+    assert windowless.window is None and windowless.rating == ""  # no approved rating, no window to say
+    assert windowless.second_level_due_at == now + timedelta(minutes=60)  # DEADLINE_SECOND_LEVEL_MINUTES
+    # Neither breach is acknowledged: both go to the second level, once.
+    later = now + timedelta(hours=2)
+    assert deadlines.sweep(now=later).second_level == 2
+    assert deadlines.sweep(now=later).second_level == 0
+
+
+def test_second_level_for_a_burst_is_one_digest_to_the_service_managers(cast):
+    now = timezone.now()
+    burst = [clocked_contact(cast.screener, started_at=now - timedelta(hours=4, minutes=1)) for _ in range(7)]
+    deadlines.sweep(now=now)
+    result = deadlines.sweep(now=now + timedelta(minutes=31))  # Red: 30 minutes to acknowledge
+    assert (result.second_level, result.notifications) == (7, 1)
+    digest = Notification.objects.get(kind="escalation.second_level.digest")
+    assert digest.recipient == cast.head and digest.subject == "Escalated: 7 breaches nobody has acknowledged"
+    assert all(contact.reference in digest.body for contact in burst)
