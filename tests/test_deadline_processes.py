@@ -5,6 +5,7 @@ every clock that fell due is escalated, and exactly once.
 """
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -40,6 +41,12 @@ def database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def die_with_parent() -> None:
+    """In the child before exec: the kernel kills it if pytest dies (an interrupted run leaves no orphans)."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 class Celery:
     """A worker and beat as operators run them (`celery -A mash worker` / `beat`), each in its own session."""
 
@@ -50,6 +57,9 @@ class Celery:
             "DATABASE_URL": database_url(), "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL,
             "SWEEP_INTERVAL_SECONDS": str(INTERVAL), "DELIVERY_INTERVAL_SECONDS": str(INTERVAL),
             "VAR_DIR": str(tmp_path / "var"), "EMAIL_URL": "consolemail://", "CONN_MAX_AGE": "0",
+            # A queue of this test's own: a stray consumer on the same Redis database (a worker orphaned by an
+            # interrupted run, another checkout's tests) cannot take its messages.
+            "CELERY_QUEUE": f"deadlines-test-{uuid.uuid4().hex}",
         })
         self.procs: dict[str, subprocess.Popen] = {}
         self.starts = 0
@@ -59,7 +69,7 @@ class Celery:
         log = (self.tmp_path / f"{name}-{self.starts}.log").open("w")
         self.procs[name] = subprocess.Popen(
             [CELERY, "-A", "mash", *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=die_with_parent,
         )
 
     def start_worker(self) -> None:
@@ -84,7 +94,8 @@ class Celery:
             self.stop(name, signal.SIGKILL)  # the test is over: no need for a warm shutdown
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.tmp_path.glob("*.log")))
+        tail = int(os.environ.get("PROCESS_LOG_TAIL", "3000"))
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-tail:]}" for p in sorted(self.tmp_path.glob("*.log")))
 
 
 @pytest.fixture
