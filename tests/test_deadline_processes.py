@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 from django.db import connection
@@ -179,10 +180,28 @@ def test_worker_killed_mid_run_and_restarted(red_in_seconds, celery):
     celery.start_worker()
     celery.start_beat()
     wait_until(lambda: any(breaches_of(contacts).values()), 30, celery, "the first breaches")
-    celery.stop("worker", signal.SIGKILL)  # kill -9, the whole process group, while sweeps are running
-    time.sleep(3)
+    # Catch a sweep mid-run: while this connection holds a SHARE lock on the escalation table, a sweep claims
+    # and marks its rows, then waits at its INSERT, inside its transaction.
+    table = Escalation._meta.db_table
+    with psycopg.connect(database_url()) as blocker:
+        blocker.execute(f'LOCK TABLE "{table}" IN SHARE MODE')
+        wait_until(lambda: waiting_on(blocker.info.backend_pid), 30, celery, "a sweep waiting mid-transaction")
+        celery.stop("worker", signal.SIGKILL)  # kill -9, the whole process group, with that sweep in flight
+        blocker.rollback()  # the orphaned transaction may now run on, but it can never commit
+    time.sleep(2)
     celery.start_worker()
     assert_each_breached_once(contacts, red_in_seconds.manager, celery)
+
+
+def waiting_on(pid: int) -> bool:
+    """Whether some session (here a sweep: nothing else writes escalations) is blocked by backend `pid`.
+
+    Asked from a connection of its own: a transaction sees pg_stat_activity as it was when it first looked.
+    """
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [pid]
+        ).fetchone()[0] > 0
 
 
 def test_redis_flushed(red_in_seconds, celery):
