@@ -190,7 +190,7 @@ def measure_latency(count: int = 10) -> dict:
     connection.close()
     env = {**os.environ, "DATABASE_URL": DB_URL, "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL,
            "SWEEP_INTERVAL_SECONDS": str(INTERVAL), "VAR_DIR": str(ROOT / "var" / "bench"),
-           "EMAIL_URL": "consolemail://"}
+           "EMAIL_URL": "consolemail://", "CELERY_QUEUE": f"bench-{os.getpid()}"}  # no stray consumer takes it
     celery = str(ROOT / ".venv" / "bin" / "celery")
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
