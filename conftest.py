@@ -91,8 +91,6 @@ def _reference_data(request):
 
     threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdCriterion)
     deadlines.windows_ensure_defaults()
-    # A closure day another test made (and rolled back) may still sit in this process's calendar cache.
-    deadlines.calendar_clear()
 
 
 def _is_transactional(request) -> bool:

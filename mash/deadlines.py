@@ -21,7 +21,6 @@ import dataclasses
 import functools
 import json
 import logging
-import time as _time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
@@ -35,8 +34,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
 from .clock import Calendar, Unit
@@ -212,39 +209,18 @@ def group_member_ids(name: str) -> list[int]:
 
 # --- the calendar and windows -----------------------------------------------------------------------
 
-CALENDAR_TTL_SECONDS = 60
-_closures: tuple[float, frozenset] | None = None
-
-
 def calendar(window=None) -> Calendar:
-    """The working calendar: bank holidays plus admin closure days (cached briefly), in the window's hours."""
-    global _closures
-    from django.db import connection
+    """The working calendar: bank holidays plus the admin's closure days, in the window's working hours.
 
-    cached = _closures
-    if cached is None or _time.monotonic() - cached[0] > CALENDAR_TTL_SECONDS:
-        from .models import ClosureDay
+    Closure days are read afresh each time (a handful of rows, read when a clock starts): a day an admin adds
+    counts from the moment it commits, in every process, and a change that rolls back never counted.
+    """
+    from .models import ClosureDay
 
-        cached = (_time.monotonic(), frozenset(ClosureDay.objects.values_list("date", flat=True)))
-        if not connection.in_atomic_block:
-            # Only what is committed is cached: a transaction's own closure day could still roll back.
-            _closures = cached
-    cal = Calendar(closures=cached[1])
+    cal = Calendar(closures=frozenset(ClosureDay.objects.values_list("date", flat=True)))
     if window is not None:
         cal = dataclasses.replace(cal, day_start=window.day_start, day_end=window.day_end)
     return cal
-
-
-def calendar_clear() -> None:
-    """Forget cached closure days (done when a ClosureDay change commits; other processes wait the TTL)."""
-    global _closures
-    _closures = None
-
-
-@receiver([post_save, post_delete], sender="mash.ClosureDay", dispatch_uid="mash.deadlines.closures_changed")
-def _closures_changed(**kwargs):
-    # On commit, not now: a change that rolls back must not be what the cache holds for the next minute.
-    transaction.on_commit(calendar_clear)
 
 
 # The defaults a fresh installation starts with (the 0002 data migration seeds the same). Admins change them.

@@ -63,24 +63,20 @@ def test_contact_decision_is_one_working_day_and_warns_after_six_working_hours()
     assert warn_at == datetime(2026, 11, 30, 14, 0, tzinfo=LONDON)  # 1 h Friday + 5 h Monday
 
 
-def test_closure_days_from_the_database_move_working_day_deadlines(django_capture_on_commit_callbacks):
+def test_closure_days_from_the_database_move_working_day_deadlines():
     window = deadlines.window_for("contact_decision")
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
-    with django_capture_on_commit_callbacks(execute=True):
-        ClosureDay.objects.create(date=date(2026, 11, 24), reason="Council closure")
-    # The commit clears the cache: no stale calendar.
+    ClosureDay.objects.create(date=date(2026, 11, 24), reason="Council closure")
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
-    with django_capture_on_commit_callbacks(execute=True):
-        ClosureDay.objects.filter(date=date(2026, 11, 24)).delete()
+    ClosureDay.objects.filter(date=date(2026, 11, 24)).delete()
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
 
 
-def test_a_closure_day_that_rolls_back_is_not_left_in_the_cache():
+def test_a_closure_day_that_rolls_back_never_counted():
     from django.db import transaction
 
     window = deadlines.window_for("contact_decision")
     assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
-    deadlines.calendar_clear()  # nothing cached: the read inside the transaction below fetches the days
     with pytest.raises(RuntimeError), transaction.atomic():
         ClosureDay.objects.create(date=date(2026, 11, 24), reason="Typed in error")
         assert deadlines.window_deadlines(window, MONDAY_10)[1] == datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
