@@ -32,13 +32,6 @@ def contact_responsible(contact, kind: str):
     return group_member_ids(settings.DEADLINE_SECOND_LEVEL_GROUP) or managers
 
 
-def contact_digest_url(kind: str) -> str:
-    """Where a digest of many contacts links: managers' breaches to the at-risk board, warnings to the queue."""
-    from django.urls import reverse
-
-    return reverse("contacts:queue") if kind == "warning" else reverse("at_risk")
-
-
 def contact_url(contact) -> str:
     """The contact page's address (reversed once: the sweep names a thousand contacts a pass)."""
     global _detail_url
@@ -70,7 +63,8 @@ class ContactsConfig(AppConfig):
             rating=contact_rating,
             label=contact_label,
             url=contact_url,
-            digest_url=contact_digest_url,
             related=("assigned_screener",),
             visible_to=contacts_visible_to,
+            # A screener's own at-risk board (where their digests link) lists the contacts assigned to them.
+            assigned_to="assigned_screener",
         )

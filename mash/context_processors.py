@@ -6,7 +6,8 @@ from .access import Role, primary_role
 
 # Navigation per role: (url name, label). Everyone with a role also gets "Notifications" (see below).
 NAVIGATION = {
-    Role.SCREENER: [("contacts:queue", "Screening queue"), ("contacts:new", "Record a contact")],
+    Role.SCREENER: [("contacts:queue", "Screening queue"), ("contacts:new", "Record a contact"),
+                    ("at_risk", "At risk")],
     Role.MANAGER: [("contacts:queue", "Screening queue"), ("contacts:manager_queue", "Approvals and outcomes"),
                    ("contacts:new", "Record a contact"), ("at_risk", "At risk")],
     Role.PARTNER: [("enquiries:inbox", "Information requests")],

@@ -126,6 +126,7 @@ class Registration:
     digest_url: Callable[[str], str]
     related: tuple[str, ...]
     visible_to: Callable[[Any], QuerySet] | None
+    assigned_to: str | None
     record: type
 
     def rating_of(self, row, window=None) -> str:
@@ -158,6 +159,7 @@ def register(
     digest_url: Callable[[str], str] = _at_risk_url,
     related: Sequence[str] = (),
     visible_to: Callable[[Any], QuerySet] | None = None,
+    assigned_to: str | None = None,
 ) -> None:
     """Put a Clocked model under the sweep.
 
@@ -167,9 +169,12 @@ def register(
         Inactive users and duplicates are dropped by the sweep.
     label/url -> how the row is named and linked in escalations, notifications and the dashboard.
     rating(record) -> the row's BRAG rating ("" if none; then the window's rating is used).
-    digest_url(kind) -> where a digest links (one message for many escalations of a kind in one pass).
+    digest_url(kind) -> where a digest links (one message for many escalations of a kind in one pass); by
+        default the at-risk board, which every recipient can open (a worker sees the rows assigned to them).
     related -> select_related() paths for the dashboard, which works on model instances.
     visible_to(user) -> the rows this user may see (the at-risk dashboard filters by it).
+    assigned_to -> the foreign key naming the worker a row is assigned to: a worker's own at-risk board
+        lists those rows (a model without one is left off it).
     """
     from collections import namedtuple
 
@@ -182,7 +187,8 @@ def register(
     record = namedtuple(f"{model.__name__}Clock", ["pk", *RECORD_CLOCK_COLUMNS, *fields])
     _registry[model] = Registration(
         model=model, fields=tuple(fields), responsible=responsible, label=label, url=url, rating=rating,
-        digest_url=digest_url, related=tuple(related), visible_to=visible_to, record=record,
+        digest_url=digest_url, related=tuple(related), visible_to=visible_to, assigned_to=assigned_to,
+        record=record,
     )
 
 
@@ -675,6 +681,17 @@ def _recipients(registration: Registration, kind: str, record, at: datetime) -> 
     return users
 
 
+def _digest_link(registration: Registration, kind: str) -> str:
+    """Where a digest links. An app's callable that fails or overreaches must not cost the batch its
+    notifications: the at-risk board is the fallback."""
+    try:
+        link = str(registration.digest_url(kind))
+    except Exception:
+        logger.exception("digest_url failed for %s; linking to the at-risk board", registration.model._meta.label)
+        return _at_risk_url(kind)
+    return link if len(link) <= 300 else _at_risk_url(kind)
+
+
 def _notify(registration: Registration, kind: str, planned: list[tuple[dict, list[int]]], *, at: datetime) -> int:
     """Queue notifications for recorded escalations: one per escalation and person, or, for a person with
     more than NOTIFICATION_DIGEST_AFTER of this kind in this batch, one digest naming them."""
@@ -698,7 +715,7 @@ def _notify(registration: Registration, kind: str, planned: list[tuple[dict, lis
         if len(escalations) > settings.NOTIFICATION_DIGEST_AFTER:
             subject, body = _digest(kind, escalations)
             notifications.append(Notification(**common, kind=f"escalation.{kind}.digest", subject=subject[:200],
-                                              body=body, link=registration.digest_url(kind)))
+                                              body=body, link=_digest_link(registration, kind)))
             continue
         for escalation in escalations:
             if "message" not in escalation:
@@ -845,8 +862,9 @@ class AtRiskItem:
 RATING_ORDER = ["red", "amber", "green", "blue", ""]
 
 
-def at_risk(*, user, now: datetime | None = None, limit: int = 500) -> list[dict]:
-    """Every running clock past its target or limit that `user` may see, grouped by rating then stage.
+def at_risk(*, user, mine: bool = False, now: datetime | None = None, limit: int = 500) -> list[dict]:
+    """Every running clock past its target or limit that `user` may see, grouped by rating then stage;
+    with `mine`, only the rows assigned to `user` (a worker's own board).
 
     Queries, per registered model: the rows (with their window), the breach escalations of those rows.
     """
@@ -857,6 +875,10 @@ def at_risk(*, user, now: datetime | None = None, limit: int = 500) -> list[dict
     for registration in registered():
         model = registration.model
         base = registration.visible_to(user) if registration.visible_to else model._default_manager.all()
+        if mine:
+            if registration.assigned_to is None:
+                continue
+            base = base.filter(**{registration.assigned_to: user})
         rows = list(
             base.filter(met_at__isnull=True)
             .filter(Q(due_at__lte=now) | Q(warn_at__lte=now) | Q(breached_at__isnull=False))

@@ -74,11 +74,17 @@ class AcknowledgeForm(forms.Form):
 
 
 @require_GET
-@require_role(Role.MANAGER)
+@require_role(Role.MANAGER, Role.SCREENER)
 def at_risk(request):
-    """Everything past its target or limit, by rating and stage. htmx refreshes the board every 30 s."""
+    """Everything past its target or limit, by rating and stage. htmx refreshes the board every 30 s.
+
+    Managers see every clock in the MASH and acknowledge breaches; a screener sees the contacts assigned
+    to them (where their warnings and digests link) and cannot acknowledge.
+    """
+    manager = Role.MANAGER in user_roles(request.user)
     context = {
-        "groups": deadlines.at_risk(user=request.user),
+        "groups": deadlines.at_risk(user=request.user, mine=not manager),
+        "mine": not manager,
         "health": deadlines.sweep_health(),
         "form": AcknowledgeForm(),
     }

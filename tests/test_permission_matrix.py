@@ -44,6 +44,7 @@ VIEWS = [
     ("/contacts/{ref}/pass-to-allocated-worker/", {"POST"}, {"screener", "manager"}, True),
     ("/contacts/people/{pk}/", {"GET"}, {"screener", "manager"}, True),
     ("/contacts/people/{pk}/merge/", {"POST"}, {"manager"}, True),
+    ("/at-risk/", {"GET"}, {"screener", "manager"}, False),
 ]
 
 

@@ -33,11 +33,27 @@ def fresh_heartbeat():
 # --- who may open what ---------------------------------------------------------------------------------
 
 
-def test_at_risk_is_for_managers(personas, client_for, breach):
-    assert client_for(personas.manager).get("/at-risk/").status_code == 200
-    for user in (personas.screener, personas.police_partner, personas.outsider, personas.admin):
+def test_at_risk_is_for_managers_and_screeners(personas, client_for, breach):
+    for user in (personas.manager, personas.screener):
+        assert client_for(user).get("/at-risk/").status_code == 200, user
+    for user in (personas.police_partner, personas.health_partner, personas.outsider, personas.admin):
         assert client_for(user).get("/at-risk/").status_code == 403, user
     assert client_for(personas.manager).post("/at-risk/").status_code == 405
+
+
+def test_a_screener_sees_only_their_own_contacts_at_risk_and_cannot_acknowledge(personas, client_for):
+    started = timezone.now() - timedelta(hours=5)
+    mine = clocked_contact(personas.screener, started_at=started, assigned_screener=personas.screener2)
+    theirs = clocked_contact(personas.screener, started_at=started, assigned_screener=personas.screener)
+    nobodys = clocked_contact(personas.screener, started_at=started)
+    deadlines.sweep()
+    html = client_for(personas.screener2).get("/at-risk/").content.decode()
+    assert "Your contacts at risk" in html and mine.reference in html
+    assert theirs.reference not in html and nobodys.reference not in html
+    assert 'data-testid="acknowledge-link"' not in html and 'data-testid="not-acknowledged"' in html
+    manager_html = client_for(personas.manager).get("/at-risk/").content.decode()
+    assert all(c.reference in manager_html for c in (mine, theirs, nobodys))
+    assert manager_html.count('data-testid="acknowledge-link"') == 3
 
 
 def test_escalation_page_404_outside_the_mash_403_for_screeners(personas, client_for, breach):
@@ -162,11 +178,12 @@ def test_notifications_page_shows_only_your_own_and_the_header_counts_unread(per
     assert client.post("/notifications/").status_code == 405
 
 
-def test_navigation_shows_at_risk_to_managers_and_notifications_to_everyone(personas, client_for):
-    manager_html = client_for(personas.manager).get("/notifications/").content.decode()
-    assert 'href="/at-risk/"' in manager_html
-    screener_html = client_for(personas.screener).get("/notifications/").content.decode()
-    assert 'href="/at-risk/"' not in screener_html and 'href="/notifications/"' in screener_html
+def test_navigation_shows_at_risk_to_mash_staff_and_notifications_to_everyone(personas, client_for):
+    for user in (personas.manager, personas.screener):
+        html = client_for(user).get("/notifications/").content.decode()
+        assert 'href="/at-risk/"' in html and 'href="/notifications/"' in html, user
+    partner_html = client_for(personas.police_partner).get("/notifications/").content.decode()
+    assert 'href="/at-risk/"' not in partner_html and 'href="/notifications/"' in partner_html
 
 
 def test_queue_and_contact_page_tag_breached_clocks(personas, client_for, breach):
@@ -185,3 +202,52 @@ def test_a_digest_on_the_notifications_page_lists_one_contact_a_line(personas, c
     assert html.count("(brag response, Red): limit") == 7 and html.count("<br>") >= 6
     assert all(contact.reference in html for contact in burst)
     assert 'data-testid="unread-count">1<' in html
+
+
+@pytest.mark.parametrize("hours_ago, kind", [(3.5, "warning"), (5, "breach")])
+def test_every_digest_opens_for_its_recipient_and_lists_its_contacts_whatever_their_stage(
+    personas, client_for, hours_ago, kind
+):
+    """Red: target 3 h, limit 4 h. Past target only, the screener and the duty manager are warned; past both
+    (the sweep was down), the breach goes to the managers and, in place of its warning, to the screener.
+    The contacts await their outcome: they are on no screening queue, and the digest must still find them."""
+    from contacts.codes import ContactState
+
+    started = timezone.now() - timedelta(hours=hours_ago)
+    burst = [
+        clocked_contact(personas.screener, started_at=started, assigned_screener=personas.screener2,
+                        state=ContactState.AWAITING_OUTCOME)
+        for _ in range(6)
+    ]
+    deadlines.sweep()
+    for user in (personas.screener2, personas.manager):
+        digest = Notification.objects.get(recipient=user, kind=f"escalation.{kind}.digest")
+        response = client_for(user).get(digest.link)
+        assert response.status_code == 200, (user, digest.link)
+        html = response.content.decode()
+        assert all(contact.reference in html for contact in burst), (user, digest.link)
+
+
+def test_a_digest_link_that_fails_falls_back_to_the_board(personas, monkeypatch):
+    from contacts.models import Contact
+
+    registration = deadlines._registry[Contact]
+
+    def broken(kind):
+        raise RuntimeError("the app's digest_url is broken")
+
+    monkeypatch.setitem(deadlines._registry, Contact, registration.__class__(
+        **{**vars(registration), "digest_url": broken}))
+    now = timezone.now()
+    for _ in range(6):
+        clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
+    result = deadlines.sweep(now=now)
+    assert result.breaches == 6 and result.errors == 0
+    digest = Notification.objects.get(recipient=personas.manager, kind="escalation.breach.digest")
+    assert digest.link == "/at-risk/"
+    monkeypatch.setitem(deadlines._registry, Contact, registration.__class__(
+        **{**vars(registration), "digest_url": lambda kind: "/" + "x" * 400}))
+    for _ in range(6):
+        clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
+    deadlines.sweep(now=now)
+    assert {n.link for n in Notification.objects.filter(kind="escalation.breach.digest")} == {"/at-risk/"}

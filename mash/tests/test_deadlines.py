@@ -335,7 +335,7 @@ def test_a_burst_is_one_digest_per_person_and_a_few_are_messages_of_their_own(ca
                             assigned_screener=cast.screener2) for _ in range(6)]
     assert deadlines.sweep(now=now).warnings == len(more)
     screener_digest = Notification.objects.get(recipient=cast.screener2, kind="escalation.warning.digest")
-    assert screener_digest.subject == "Due soon: 6 past their target" and screener_digest.link == "/contacts/"
+    assert screener_digest.subject == "Due soon: 6 past their target" and screener_digest.link == "/at-risk/"
 
 
 def test_register_refuses_columns_the_model_does_not_have():

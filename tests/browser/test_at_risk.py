@@ -84,3 +84,33 @@ def test_dashboard_works_without_javascript_and_warns_of_a_dead_sweep(browser, l
     page.get_by_role("button", name="Acknowledge the breach").click()
     expect(page.get_by_test_id("acknowledged")).to_contain_text("Called the duty social worker")
     context.close()
+
+
+def test_screener_follows_a_digest_to_their_own_contacts_at_risk(page, live, personas):
+    """Six of screener2's contacts pass target and limit while the sweep was down: one digest, which opens
+    on the board of their own contacts at risk (contacts awaiting an outcome, on no screening queue)."""
+    from contacts.codes import ContactState
+
+    started = timezone.now() - timedelta(hours=5)
+    burst = [
+        clocked_contact(personas.screener, started_at=started, assigned_screener=personas.screener2,
+                        state=ContactState.AWAITING_OUTCOME)
+        for _ in range(6)
+    ]
+    someone_elses = clocked_contact(personas.screener, started_at=started, assigned_screener=personas.screener)
+    deadlines.sweep()
+    SweepRun.objects.create(started_at=timezone.now(), finished_at=timezone.now(), duration_ms=3)
+
+    page.goto(f"{live.url}/sign-in/")
+    page.get_by_label("Username").fill("screener2")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=re.compile("Notifications")).first.click()
+    page.get_by_role("link", name="Breaches: 6 past their limit").click()
+    expect(page).to_have_url(re.compile(r"/at-risk/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your contacts at risk")
+    for contact in burst:
+        expect(page.get_by_test_id("at-risk-row").filter(has_text=contact.reference)).to_contain_text("Overdue by")
+    expect(page.get_by_test_id("at-risk-row").filter(has_text=someone_elses.reference)).to_have_count(0)
+    expect(page.get_by_test_id("acknowledge-link")).to_have_count(0)
+    assert_accessible(page)
