@@ -9,7 +9,9 @@ For each size it rebuilds its own PostgreSQL database's contacts with `manage.py
 database, so the two benchmarks can run side by side), runs VACUUM ANALYZE, then times in-process, through
 the Django test client with logged-in users: the screening queue, the manager queue, an open contact's page
 (children with history, candidates shown), the person match (contacts.matching.find_candidates, a function
-rather than a page) and the Django admin changelist of contacts (the baseline a quick build would use).
+rather than a page), the at-risk board (a manager's: every open clock past target or limit, the most
+overdue 25 of each rating drawn; a screener's: the contacts assigned to them) and the Django admin
+changelist of contacts (the baseline a quick build would use).
 Server time is the wall time around each request; queries are counted with CaptureQueriesContext.
 Results are merged into bench/results.json and the section between the pages markers of bench/README.md.
 """
@@ -31,8 +33,10 @@ if FULL and 1_000_000 not in SIZES:
 RUNS = int(os.environ.get("BENCH_PAGES_RUNS", 50))
 WARMUP = 5
 DB_URL = os.environ.get("BENCH_PAGES_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mash_bench_pages")
-TARGETS = {"screening_queue": 100, "manager_queue": 100, "contact_page": 100, "person_match": 20}
-CASES = ["screening_queue", "manager_queue", "contact_page", "person_match", "admin_changelist"]
+TARGETS = {"screening_queue": 100, "manager_queue": 100, "contact_page": 100, "person_match": 20,
+           "at_risk_manager": 100, "at_risk_screener": 100}
+CASES = ["screening_queue", "manager_queue", "contact_page", "person_match", "at_risk_manager", "at_risk_screener",
+         "admin_changelist"]
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
 
 os.environ["DATABASE_URL"] = DB_URL
@@ -169,6 +173,8 @@ def bench_size(n: int) -> list[dict]:
         "manager_queue": get(manager, "/contacts/manage/"),
         "contact_page": contact_page,
         "person_match": person_match,
+        "at_risk_manager": get(manager, "/at-risk/"),
+        "at_risk_screener": get(screener, "/at-risk/"),
         "admin_changelist": get(superuser, "/admin/contacts/contact/"),
     }
     results = []

@@ -21,11 +21,11 @@ import dataclasses
 import functools
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -860,18 +860,34 @@ class AtRiskItem:
 
 
 RATING_ORDER = ["red", "amber", "green", "blue", ""]
+AT_RISK_SHOWN = 25  # rows the whole board shows per rating (the most overdue first); the rest are counted
+AT_RISK_PAGE = 50  # rows a page when one rating is shown in full
 
 
-def at_risk(*, user, mine: bool = False, now: datetime | None = None, limit: int = 500) -> list[dict]:
-    """Every running clock past its target or limit that `user` may see, grouped by rating then stage;
-    with `mine`, only the rows assigned to `user` (a worker's own board).
+def _rating_rank(rating: str) -> int:
+    return RATING_ORDER.index(rating) if rating in RATING_ORDER else len(RATING_ORDER)
 
-    Queries, per registered model: the rows (with their window), the breach escalations of those rows.
+
+def at_risk(*, user, mine: bool = False, rating: str | None = None, page=1, now: datetime | None = None,
+            shown: int | None = None, per_page: int | None = None) -> dict:
+    """Every running clock past its target or limit that `user` may see, by rating then stage, most overdue
+    first; with `mine`, only the rows assigned to `user` (a worker's own board).
+
+    Everything at risk is counted, but what is drawn is bounded, so the page costs the same on a bad day:
+    the whole board shows the `shown` most overdue of each rating (every rating keeps its place: a Red breach
+    is never pushed off by a backlog of Greens); with `rating`, that rating alone, `per_page` rows a page.
+
+    Queries, per registered model: the light rows at risk (clock columns, the app's fields, the window's
+    rating); the rows drawn, with their window and related rows; their breach escalations.
     """
+    from django.core.paginator import Paginator
+
     from .models import Escalation, EscalationKind, Rating, Stage
 
     now = now or timezone.now()
-    items: list[AtRiskItem] = []
+    shown = AT_RISK_SHOWN if shown is None else shown
+    per_page = AT_RISK_PAGE if per_page is None else per_page
+    light: list[tuple] = []  # (rating, registration, record)
     for registration in registered():
         model = registration.model
         base = registration.visible_to(user) if registration.visible_to else model._default_manager.all()
@@ -879,52 +895,85 @@ def at_risk(*, user, mine: bool = False, now: datetime | None = None, limit: int
             if registration.assigned_to is None:
                 continue
             base = base.filter(**{registration.assigned_to: user})
-        rows = list(
+        for values in (
             base.filter(met_at__isnull=True)
             .filter(Q(due_at__lte=now) | Q(warn_at__lte=now) | Q(breached_at__isnull=False))
-            .select_related("clock_window", *registration.related)
-            .order_by("due_at", "pk")[:limit]
-        )
-        if not rows:
+            .values_list("pk", *RECORD_CLOCK_COLUMNS, *registration.fields, "clock_window__rating")
+        ):
+            record = registration.record(*values[:-1])
+            value = registration.rating(record) if registration.rating is not None else ""
+            light.append((value if isinstance(value, str) and value else values[-1] or "", registration, record))
+    far = datetime.max.replace(tzinfo=UTC)
+    light.sort(key=lambda x: (_rating_rank(x[0]), x[2].clock_stage, x[2].due_at or far, x[2].pk))
+    totals = Counter(x[0] for x in light)
+    stage_totals = Counter((x[0], x[2].clock_stage) for x in light)
+
+    pager = None
+    if rating is not None:
+        pager = Paginator([x for x in light if x[0] == rating], per_page).get_page(page)
+        chosen = list(pager.object_list)
+    else:
+        drawn: Counter = Counter()
+        chosen = []
+        for x in light:
+            if drawn[x[0]] < shown:
+                drawn[x[0]] += 1
+                chosen.append(x)
+
+    rows: dict[tuple, Any] = {}
+    breaches: dict[tuple, Any] = {}
+    for registration in registered():
+        ids = [x[2].pk for x in chosen if x[1] is registration]
+        if not ids:
             continue
-        content_type = ContentType.objects.get_for_model(model)
-        breaches = {}
+        model = registration.model
+        for row in model._default_manager.filter(pk__in=ids).select_related("clock_window", *registration.related):
+            rows[(model, row.pk)] = row
         for escalation in (
             Escalation.objects.filter(
-                target_type=content_type, target_id__in=[r.pk for r in rows],
+                target_type=ContentType.objects.get_for_model(model), target_id__in=ids,
                 kind__in=[EscalationKind.BREACH, EscalationKind.SECOND_LEVEL],
             )
             .select_related("acknowledged_by")
             .order_by("kind")  # "breach" before "second_level": the later one wins below
         ):
-            breaches[(escalation.target_id, escalation.stage, escalation.clock_started_at)] = escalation
-        for row in rows:
-            breached = row.due_at is not None and row.due_at <= now
-            items.append(
-                AtRiskItem(
-                    row=row, label=str(registration.label(row)), url=registration.url(row), stage=row.clock_stage,
-                    rating=registration.rating_of(row), status="breached" if breached else "warning",
-                    breach=breaches.get((row.pk, row.clock_stage, row.clock_started_at)),
-                )
-            )
+            breaches[(model, escalation.target_id, escalation.stage, escalation.clock_started_at)] = escalation
+
     groups: dict[str, dict[str, list[AtRiskItem]]] = {}
-    for item in sorted(items, key=lambda i: (RATING_ORDER.index(i.rating) if i.rating in RATING_ORDER else 9,
-                                             i.stage, i.row.due_at)):
-        groups.setdefault(item.rating, {}).setdefault(item.stage, []).append(item)
+    for value, registration, record in chosen:
+        row = rows.get((registration.model, record.pk))
+        if row is None:  # closed or deleted between the two reads
+            continue
+        breached = row.due_at is not None and row.due_at <= now
+        groups.setdefault(value, {}).setdefault(row.clock_stage, []).append(
+            AtRiskItem(
+                row=row, label=str(registration.label(row)), url=registration.url(row), stage=row.clock_stage,
+                rating=value, status="breached" if breached else "warning",
+                breach=breaches.get((registration.model, row.pk, row.clock_stage, row.clock_started_at)),
+            )
+        )
     stage_labels = dict(Stage.choices)
     rating_labels = dict(Rating.choices) | {"": "No rating"}
-    return [
-        {
-            "rating": rating,
-            "rating_label": rating_labels.get(rating, rating),
-            "count": sum(len(v) for v in stages.values()),
-            "stages": [
-                {"stage": stage, "stage_label": stage_labels.get(stage, stage), "items": stage_items}
-                for stage, stage_items in stages.items()
-            ],
-        }
-        for rating, stages in groups.items()
-    ]
+    return {
+        "groups": [
+            {
+                "rating": value,
+                "rating_label": rating_labels.get(value, value),
+                "count": totals[value],
+                "more": totals[value] - sum(len(v) for v in stages.values()),
+                "stages": [
+                    {"stage": stage, "stage_label": stage_labels.get(stage, stage), "items": stage_items,
+                     "count": stage_totals[(value, stage)]}
+                    for stage, stage_items in stages.items()
+                ],
+            }
+            for value, stages in groups.items()
+        ],
+        "total": len(light),
+        "rating": rating,
+        "rating_label": rating_labels.get(rating, rating) if rating is not None else "",
+        "page": pager,
+    }
 
 
 def sweep_health(now: datetime | None = None) -> dict:

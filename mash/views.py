@@ -73,6 +73,9 @@ class AcknowledgeForm(forms.Form):
     )
 
 
+AT_RISK_RATINGS = {"red": "red", "amber": "amber", "green": "green", "blue": "blue", "none": ""}
+
+
 @require_GET
 @require_role(Role.MANAGER, Role.SCREENER)
 def at_risk(request):
@@ -82,8 +85,13 @@ def at_risk(request):
     to them (where their warnings and digests link) and cannot acknowledge.
     """
     manager = Role.MANAGER in user_roles(request.user)
+    # ?rating=red (or none) shows that rating alone, a page at a time; otherwise the whole board.
+    rating = AT_RISK_RATINGS.get(request.GET.get("rating", ""))
+    board = deadlines.at_risk(user=request.user, mine=not manager, rating=rating, page=request.GET.get("page", 1))
     context = {
-        "groups": deadlines.at_risk(user=request.user, mine=not manager),
+        "board": board,
+        "groups": board["groups"],
+        "query": f"rating={request.GET['rating']}" if rating is not None else "",
         "mine": not manager,
         "health": deadlines.sweep_health(),
         "form": AcknowledgeForm(),

@@ -119,10 +119,11 @@ def test_dashboard_query_count_does_not_grow_with_rows(personas, client_for):
         clocked_contact(personas.screener, started_at=now - timedelta(hours=30), rating="amber")
     deadlines.sweep()
     many = queries()
-    # 1 session, 2 user, 3 the user's roles, 4 the at-risk rows with their windows and assigned screeners,
-    # 5 their breach escalations with who acknowledged, 6 the last sweep run, 7 the user's agency (identity
-    # bar), 8 the unread count (header), 9-11 the session save that keeps the idle timeout rolling.
-    assert few == many == 11
+    # 1 session, 2 user, 3 the user's roles, 4 every row at risk, light (clock columns and the window's
+    # rating), 5 the rows drawn with their windows and assigned screeners, 6 their breach escalations with
+    # who acknowledged, 7 the last sweep run, 8 the user's agency (identity bar), 9 the unread count
+    # (header), 10-12 the session save that keeps the idle timeout rolling.
+    assert few == many == 12
 
 
 def test_stale_sweep_banner(personas, client_for, breach):
@@ -251,3 +252,21 @@ def test_a_digest_link_that_fails_falls_back_to_the_board(personas, monkeypatch)
         clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
     deadlines.sweep(now=now)
     assert {n.link for n in Notification.objects.filter(kind="escalation.breach.digest")} == {"/at-risk/"}
+
+
+def test_the_board_shows_the_most_overdue_of_each_rating_and_links_to_all(personas, client_for, monkeypatch):
+    monkeypatch.setattr(deadlines, "AT_RISK_SHOWN", 2)
+    monkeypatch.setattr(deadlines, "AT_RISK_PAGE", 2)
+    now = timezone.now()
+    greens = [clocked_contact(personas.screener, started_at=now - timedelta(days=20 + 7 * i), rating="green")
+              for i in range(5)]
+    deadlines.sweep()
+    client = client_for(personas.manager)
+    html = client.get("/at-risk/").content.decode()
+    assert html.count('data-testid="at-risk-row"') == 2
+    assert 'href="?rating=green">Show all 5 Green</a>' in html
+    page3 = client.get("/at-risk/?rating=green&page=3").content.decode()
+    assert page3.count('data-testid="at-risk-row"') == 1 and greens[0].reference in page3
+    assert "Showing Green only: 5 to 5 of 5" in page3 and 'href="?rating=green&amp;page=2"' in page3
+    # An unknown rating is the whole board, not an error.
+    assert client.get("/at-risk/?rating=purple").status_code == 200

@@ -405,7 +405,7 @@ def test_at_risk_lists_past_target_and_breached_by_rating(cast):
     amber = clocked_contact(cast.screener, started_at=now - timedelta(hours=25), rating="amber")
     clocked_contact(cast.screener, started_at=now - timedelta(hours=1))
     deadlines.sweep(now=now)
-    groups = deadlines.at_risk(user=cast.manager, now=now)
+    groups = deadlines.at_risk(user=cast.manager, now=now)["groups"]
     assert [g["rating"] for g in groups] == ["red", "amber"]
     (red_item,) = groups[0]["stages"][0]["items"]
     assert red_item.row == red and red_item.status == "breached" and red_item.breach.kind == "breach"
@@ -413,7 +413,29 @@ def test_at_risk_lists_past_target_and_breached_by_rating(cast):
     assert amber_item.row == amber and amber_item.status == "warning" and amber_item.breach is None
     # A restricted contact is not listed for people without a grant.
     Contact.objects.filter(pk=red.pk).update(restricted=True)
-    assert [g["rating"] for g in deadlines.at_risk(user=cast.manager, now=now)] == ["amber"]
+    assert [g["rating"] for g in deadlines.at_risk(user=cast.manager, now=now)["groups"]] == ["amber"]
+
+
+def test_the_board_draws_a_bounded_page_and_never_pushes_a_red_off(cast):
+    """A backlog of Greens long overdue, then one fresh Red breach: the board shows the most overdue few of
+    each rating, counts them all, and shows one rating in full a page at a time."""
+    now = timezone.now()
+    greens = [clocked_contact(cast.screener, started_at=now - timedelta(days=20 + 7 * i), rating="green")
+              for i in range(7)]
+    red = clocked_contact(cast.screener, started_at=now - timedelta(hours=4, minutes=1))
+    deadlines.sweep(now=now)
+    board = deadlines.at_risk(user=cast.manager, now=now, shown=3)
+    assert board["total"] == 8
+    red_group, green_group = board["groups"]
+    assert [i.row for s in red_group["stages"] for i in s["items"]] == [red]
+    assert green_group["count"] == 7 and green_group["more"] == 4
+    # The most overdue first (a week apart, so no two are due at the same time).
+    assert [i.row for s in green_group["stages"] for i in s["items"]] == greens[::-1][:3]
+    assert green_group["stages"][0]["count"] == 7
+    page2 = deadlines.at_risk(user=cast.manager, now=now, rating="green", page=2, per_page=3)
+    (only,) = page2["groups"]
+    assert [i.row for s in only["stages"] for i in s["items"]] == greens[::-1][3:6]
+    assert page2["page"].paginator.count == 7 and only["more"] == 4
 
 
 def test_the_portable_path_gives_the_same_result(cast, monkeypatch):
