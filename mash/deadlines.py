@@ -113,8 +113,8 @@ class Registration:
 
     The sweep never builds model instances: it claims rows as light records (a named tuple with `pk`, the
     clock columns and the registration's `fields`), and `label`, `url`, `rating` and `responsible` read
-    those attributes. The dashboard calls `label`, `url` and `rating` with model instances, which have the
-    same attributes.
+    those attributes. The dashboard rates the same light records, and calls `label` and `url` with model
+    instances (the rows it draws), which have the same attributes.
     """
 
     model: type[models.Model]
@@ -129,14 +129,10 @@ class Registration:
     assigned_to: str | None
     record: type
 
-    def rating_of(self, row, window=None) -> str:
+    def rating_of(self, row, window_rating: str | None) -> str:
         """The row's own rating if the app gives one, else the rating of the window its clock runs on."""
         value = self.rating(row) if self.rating is not None else ""
-        if not isinstance(value, str) or not value:
-            if window is None and getattr(row, "clock_window_id", None) and hasattr(row, "clock_window"):
-                window = row.clock_window
-            value = window.rating if window is not None else ""
-        return value
+        return value if isinstance(value, str) and value else window_rating or ""
 
 
 _registry: dict[type[models.Model], Registration] = {}
@@ -650,7 +646,7 @@ def _record(registration: Registration, kind: str, records: list, *, at: datetim
             "target_label": str(registration.label(record))[:200],
             "target_url": str(registration.url(record) or "")[:300],
             "stage": record.clock_stage,
-            "rating": registration.rating_of(record, window),
+            "rating": registration.rating_of(record, window.rating if window is not None else ""),
             "window_id": window.pk if window is not None else None,
             "kind": str(kind),
             "clock_started_at": record.clock_started_at or record.due_at,
@@ -901,8 +897,7 @@ def at_risk(*, user, mine: bool = False, rating: str | None = None, page=1, now:
             .values_list("pk", *RECORD_CLOCK_COLUMNS, *registration.fields, "clock_window__rating")
         ):
             record = registration.record(*values[:-1])
-            value = registration.rating(record) if registration.rating is not None else ""
-            light.append((value if isinstance(value, str) and value else values[-1] or "", registration, record))
+            light.append((registration.rating_of(record, values[-1]), registration, record))
     far = datetime.max.replace(tzinfo=UTC)
     light.sort(key=lambda x: (_rating_rank(x[0]), x[2].clock_stage, x[2].due_at or far, x[2].pk))
     totals = Counter(x[0] for x in light)

@@ -94,7 +94,6 @@ def at_risk(request):
         "query": f"rating={request.GET['rating']}" if rating is not None else "",
         "mine": not manager,
         "health": deadlines.sweep_health(),
-        "form": AcknowledgeForm(),
     }
     template = "mash/at_risk.html#board" if request.htmx else "mash/at_risk.html"
     return render(request, template, context)
