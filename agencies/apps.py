@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class AgenciesConfig(AppConfig):
@@ -7,6 +6,6 @@ class AgenciesConfig(AppConfig):
     verbose_name = "Agencies and users"
 
     def ready(self):
-        from . import roles, signals  # noqa: F401
+        from . import roles, signals  # noqa: F401 (signals: sign-ins go in the audit log)
 
-        post_migrate.connect(roles.sync_roles, dispatch_uid="agencies.sync_roles")
+        roles.grant_permissions()

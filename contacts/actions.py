@@ -6,13 +6,14 @@ from mash.audit import register_actions
 
 
 class ContactAction(models.TextChoices):
+    CONTACT_CREATED = "contact.created", "Contact recorded"
+    CONTACT_VIEWED = "contact.viewed", "Contact viewed"
     PERSON_VIEWED = "person.viewed", "Person record viewed"
     PERSON_MERGED = "person.merged", "People merged"
     RATING_PROPOSED = "rating.proposed", "Rating proposed"
     RATING_APPROVED = "rating.approved", "Rating approved"
     RATING_CHANGED = "rating.changed", "Rating changed by manager"
     RATING_RETURNED = "rating.returned", "Returned to screener"
-    CLOCK_RESTARTED = "contact.clock_restarted", "Response clock restarted"
     OUTCOME_DECIDED = "outcome.decided", "Outcome decided"
     NOTIFICATIONS_IMPORTED = "contact.imported", "Imported from a police notification"
 

@@ -50,10 +50,27 @@ class ContactsConfig(AppConfig):
     verbose_name = "Contacts and screening"
 
     def ready(self):
-        from mash import deadlines
+        from mash import access, deadlines, site
+        from mash.access import Role
 
+        from . import actions  # noqa: F401 (registers the contacts audit actions)
         from .models import Contact
         from .selectors import contacts_visible_to
+
+        site.add_navigation("contacts:queue", "Screening queue", roles=access.MASH_ROLES, order=10)
+        site.add_navigation("contacts:manager_queue", "Approvals and outcomes", roles={Role.MANAGER}, order=20)
+        site.add_navigation("contacts:new", "Record a contact", roles=access.MASH_ROLES, order=30)
+        for role in access.MASH_ROLES:
+            site.set_home(role, "contacts:queue")
+        screener = ["contacts.view_contact", "contacts.add_contact", "contacts.view_person", "contacts.add_screening",
+                    "contacts.add_rating"]
+        access.grant(Role.SCREENER, screener)
+        access.grant(Role.MANAGER, [*screener, "contacts.decide_rating", "contacts.add_outcome",
+                                    "contacts.merge_person"])
+        access.grant(Role.ADMIN, [
+            f"contacts.{verb}_{model}" for model in ("thresholddocument", "levelofneed", "thresholdcriterion")
+            for verb in ("view", "add", "change")
+        ])
 
         deadlines.register(
             Contact,

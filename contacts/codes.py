@@ -1,6 +1,9 @@
-"""National codes and local lists used at the front door (see DOMAIN.md)."""
+"""National codes and local lists used at the front door (see DOMAIN.md). Ratings and clock stages are the
+kernel's (`mash.codes`), shared with every app."""
 
 from django.db import models
+
+from mash.codes import Brag  # noqa: F401 (the one list of ratings, named here for the contacts code using it)
 
 
 class ReferralSource(models.TextChoices):
@@ -57,24 +60,6 @@ class ContactState(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", "Awaiting manager approval"
     AWAITING_OUTCOME = "awaiting_outcome", "Rating approved: awaiting outcome"
     CLOSED = "closed", "Closed"
-
-
-class ClockStage(models.TextChoices):
-    CONTACT_DECISION = "contact_decision", "Contact decision"
-    BRAG_RESPONSE = "brag_response", "BRAG response"
-
-
-class Brag(models.TextChoices):
-    """The MASH urgency rating. Meanings and default windows: DOMAIN.md section 4."""
-
-    RED = "red", "Red"
-    AMBER = "amber", "Amber"
-    GREEN = "green", "Green"
-    BLUE = "blue", "Blue"
-
-
-BRAG_TAG_CLASS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green",
-                  "blue": "govuk-tag--blue"}
 
 
 class ConsentAnswer(models.TextChoices):

@@ -1,32 +1,19 @@
+"""The contacts forms. They read what was typed (dates, choices, records chosen from a list) and render it the
+GOV.UK way; the rules are the services' (`contacts.rules`), and a refusal is shown by `mash.forms.run_service`
+beside the field it concerns. Labels and messages come from the same rules, so each is written once.
+"""
+
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from agencies.models import Team
-from mash.forms import GovukDateInput, GovukDateTimeInput, reject_markup
+from mash.forms import GovukDateInput, GovukDateTimeInput
 
-from . import identifiers
-from .codes import (
-    Brag,
-    Channel,
-    ConsentAnswer,
-    OutcomeKind,
-    PresentingFactor,
-    Recommendation,
-    ReferralSource,
-    SubjectRole,
-)
+from . import rules
+from .codes import Brag, PresentingFactor, Recommendation, SubjectRole
 from .models import LevelOfNeed, ThresholdCriterion
 from .services import SubjectInput
-
-
-def normalise_postcode(value: str) -> str:
-    try:
-        return identifiers.normalise_postcode(value)
-    except ValidationError as error:
-        raise forms.ValidationError(error.messages[0], code="postcode") from None
 
 
 class ContactForm(forms.Form):
@@ -34,117 +21,44 @@ class ContactForm(forms.Form):
         label="When was the contact received?",
         help_text="For example, 21/11/2026 14:30",
         widget=GovukDateTimeInput(),
-        error_messages={"required": "Enter the date and time the contact was received"},
+        required=False,
+        error_messages={"invalid": "Enter the date and time the contact was received as a real date and time"},
     )
-    channel = forms.ChoiceField(
-        label="How did the contact come in?",
-        choices=Channel.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select how the contact came in"},
-    )
-    referrer_name = forms.CharField(
-        label="Referrer's name",
-        max_length=200,
-        validators=[reject_markup],
-        error_messages={
-            "required": "Enter the referrer's name (or 'Anonymous')",
-            "max_length": "Referrer's name must be 200 characters or fewer",
-        },
-    )
-    referrer_role = forms.CharField(label="Referrer's role", max_length=200, required=False, validators=[reject_markup])
-    referrer_organisation = forms.CharField(
-        label="Referrer's organisation", max_length=200, required=False, validators=[reject_markup]
-    )
-    referrer_phone = forms.CharField(
-        label="Referrer's phone number", max_length=40, required=False, validators=[reject_markup],
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "type": "tel", "autocomplete": "off"}),
-    )
-    referrer_email = forms.EmailField(
+    channel = rules.CHANNEL.form_field(widget=forms.RadioSelect)
+    referrer_name = rules.REFERRER_NAME.form_field()
+    referrer_role = rules.REFERRER_ROLE.form_field()
+    referrer_organisation = rules.REFERRER_ORGANISATION.form_field()
+    referrer_phone = rules.REFERRER_PHONE.form_field()
+    referrer_email = forms.CharField(
         label="Referrer's e-mail address", required=False,
         help_text="The outcome (or, for a member of the public, an acknowledgement) is sent here",
-        error_messages={"invalid": "Enter an e-mail address in the correct format, like name@example.com"},
     )
-    referral_source = forms.ChoiceField(
-        label="Referral source",
-        help_text="The CIN census referral source code",
-        choices=[("", "Select a referral source"), *ReferralSource.choices],
-        error_messages={
-            "required": "Select the referral source",
-            "invalid_choice": "Select a referral source from the list",
-        },
-    )
-    concern = forms.CharField(
-        label="What is the concern?",
-        help_text="What the referrer told you, in their words where you can",
-        widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=20000,
-        validators=[reject_markup],
-        error_messages={
-            "required": "Enter the concern",
-            "max_length": "The concern must be 20,000 characters or fewer",
-        },
-    )
+    referral_source = rules.REFERRAL_SOURCE.form_field(blank="Select a referral source",
+                                                       help_text="The CIN census referral source code")
+    concern = rules.CONCERN.form_field()
     presenting_factors = forms.MultipleChoiceField(
         label="Presenting factors",
         help_text="Select all that the referrer describes (CIN census factor codes)",
         choices=PresentingFactor.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Select presenting factors from the list"},
+        error_messages={"invalid_choice": rules.FACTORS_INVALID},
     )
-    consent_answer = forms.ChoiceField(
-        label="Do the parents know about this referral and agree to it?",
-        choices=ConsentAnswer.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the parents agreed to the referral"},
-    )
-    consent_detail = forms.CharField(
-        label="About consent", required=False, max_length=2000, validators=[reject_markup],
-        help_text="Why consent was refused or not asked, and who was asked",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    consent_answer = rules.CONSENT_ANSWER.form_field(widget=forms.RadioSelect)
+    consent_detail = rules.CONSENT_DETAIL.form_field()
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        self.fields["referrer_name"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
-
-    def clean(self):
-        data = super().clean()
-        if data.get("consent_answer") in ("refused", "not_asked") and not data.get("consent_detail"):
-            self.add_error("consent_detail", "Say why consent was refused or not asked")
-        return data
-
-    def clean_received_at(self):
-        value = self.cleaned_data["received_at"]
-        if value > timezone.now():
-            raise forms.ValidationError("The date and time received must be in the past", code="future")
-        return value
 
 
 class SubjectForm(forms.Form):
     """A person named on the contact. `match` says who they are: 'new', or the id of a candidate shown."""
 
-    role = forms.ChoiceField(label="Role", error_messages={"required": "Select the person's role"})
-    first_name = forms.CharField(
-        label="First name",
-        max_length=100,
-        validators=[reject_markup],
-        error_messages={
-            "required": "Enter the first name (or 'Unborn' for an unborn child)",
-            "max_length": "First name must be 100 characters or fewer",
-        },
-    )
-    last_name = forms.CharField(
-        label="Last name",
-        max_length=100,
-        validators=[reject_markup],
-        error_messages={
-            "required": "Enter the last name",
-            "max_length": "Last name must be 100 characters or fewer",
-        },
-    )
+    role = forms.ChoiceField(label="Role", required=False)
+    first_name = rules.FIRST_NAME.form_field()
+    last_name = rules.LAST_NAME.form_field()
     date_of_birth = forms.DateField(
         label="Date of birth",
         required=False,
@@ -158,77 +72,24 @@ class SubjectForm(forms.Form):
         error_messages={"invalid": "Enter the expected date of birth as a real date"},
     )
     nhs_number = forms.CharField(
-        label="NHS number", required=False, max_length=14,
+        label="NHS number", required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"max_length": "Enter a valid 10-digit NHS number, like 943 476 5919"},
     )
-    address = forms.CharField(
-        label="Address",
-        max_length=300,
-        required=False,
-        validators=[reject_markup],
-        error_messages={"max_length": "Address must be 300 characters or fewer"},
-    )
+    address = rules.ADDRESS.form_field()
     postcode = forms.CharField(
-        label="Postcode",
-        max_length=10,
-        required=False,
+        label="Postcode", required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
-        error_messages={"max_length": "Enter a real postcode, like SW1A 1AA"},
     )
-
-    def clean_date_of_birth(self):
-        value = self.cleaned_data.get("date_of_birth")
-        if value is not None:
-            if value > timezone.localdate():
-                raise forms.ValidationError("Date of birth must be today or in the past", code="future")
-            if value.year < timezone.localdate().year - 25:
-                raise forms.ValidationError("Date of birth is too long ago for a child", code="too_old")
-        return value
-
-    def clean_expected_date_of_birth(self):
-        value = self.cleaned_data.get("expected_date_of_birth")
-        if value is not None:
-            today = timezone.localdate()
-            if value < today:
-                raise forms.ValidationError(
-                    "Expected date of birth must be today or later; if the baby is born, give the date of birth",
-                    code="past",
-                )
-            if (value - today).days > 300:
-                raise forms.ValidationError("Expected date of birth must be within 10 months", code="too_far")
-        return value
-
     match = forms.CharField(required=False, widget=forms.HiddenInput)
-    requires_birth_date = True
-
-    def clean_postcode(self):
-        return normalise_postcode(self.cleaned_data.get("postcode", ""))
-
-    def clean_nhs_number(self):
-        try:
-            return identifiers.normalise_nhs_number(self.cleaned_data.get("nhs_number", ""))
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages[0], code="nhs_number") from None
-
-    def clean(self):
-        data = super().clean()
-        born, expected = data.get("date_of_birth"), data.get("expected_date_of_birth")
-        if not self.has_error("date_of_birth") and not self.has_error("expected_date_of_birth"):
-            if born and expected:
-                self.add_error("expected_date_of_birth", "Give a date of birth or an expected date of birth, not both")
-            elif self.requires_birth_date and not born and not expected:
-                self.add_error("date_of_birth", "Enter the child's date of birth, or an expected date if unborn")
-        return data
 
     def to_input(self, *, person_id: int | None = None) -> SubjectInput:
         d = self.cleaned_data
         return SubjectInput(
-            role=d["role"],
+            role=d.get("role", ""),
             person_id=person_id,
             nhs_number=d.get("nhs_number", ""),
-            first_name=d["first_name"],
-            last_name=d["last_name"],
+            first_name=d.get("first_name", ""),
+            last_name=d.get("last_name", ""),
             date_of_birth=d.get("date_of_birth"),
             expected_date_of_birth=d.get("expected_date_of_birth"),
             address=d.get("address", ""),
@@ -239,102 +100,58 @@ class SubjectForm(forms.Form):
 class ChildForm(SubjectForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r.value, r.label) for r in (SubjectRole.SUBJECT_CHILD, SubjectRole.SIBLING)]
+        self.fields["role"].choices = list(rules.CHILD_ROLE.choices)
         self.fields["role"].initial = SubjectRole.SUBJECT_CHILD
 
 
 class AdultForm(SubjectForm):
-    requires_birth_date = False
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", "Select a role")] + [
-            (r.value, r.label)
-            for r in (SubjectRole.PARENT_CARER, SubjectRole.HOUSEHOLD_ADULT, SubjectRole.SOURCE_OF_HARM)
-        ]
+        self.fields["role"].choices = [("", "Select a role"), *rules.ADULT_ROLE.choices]
         self.fields["expected_date_of_birth"].widget = forms.HiddenInput()
 
-    def clean_date_of_birth(self):
-        value = self.cleaned_data.get("date_of_birth")
-        if value is not None and value > timezone.localdate():
-            raise forms.ValidationError("Date of birth must be today or in the past", code="future")
-        return value
 
-
-class BaseChildFormSet(forms.BaseFormSet):
+class BaseSubjectFormSet(forms.BaseFormSet):
     default_error_messages = {
-        "missing_management_form": "The list of children was incomplete: go back and try again",
-        "too_many_forms": "A contact can name at most %(num)d children: record the rest on another contact",
-        "too_few_forms": "Add at least one child",
+        "missing_management_form": "The list of people was incomplete: go back and try again",
+        "too_many_forms": rules.TOO_MANY_CHILDREN,
     }
 
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        if not any(form.cleaned_data for form in self.forms):
-            raise forms.ValidationError("Add at least one child", code="no_children")
-        if not any(form.cleaned_data.get("role") == SubjectRole.SUBJECT_CHILD for form in self.forms):
-            raise forms.ValidationError("At least one child must be a subject child", code="no_subject_child")
+    def filled(self) -> list[tuple[int, SubjectForm]]:
+        """The forms someone filled in, with their position (a blank row added and left is ignored)."""
+        return [(i, form) for i, form in enumerate(self.forms) if form.cleaned_data]
 
 
-ChildFormSet = forms.formset_factory(
-    ChildForm,
-    formset=BaseChildFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=12,
-    validate_max=True,
-)
+ChildFormSet = forms.formset_factory(ChildForm, formset=BaseSubjectFormSet, extra=0, min_num=1,
+                                     max_num=rules.MAX_CHILDREN, validate_max=True)
 
 
-AdultFormSet = forms.formset_factory(AdultForm, extra=0, min_num=0, max_num=12, validate_max=True)
-
-
-def _text(label, *, required=True, rows=4, max_length=10000, help_text="", required_message=""):
-    return forms.CharField(
-        label=label, required=required, max_length=max_length, help_text=help_text, validators=[reject_markup],
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={"required": required_message or f"Enter {label[0].lower() + label[1:]}",
-                        "max_length": f"{label} must be {max_length:,} characters or fewer"},
-    )
+class AdultFormSet(forms.formset_factory(AdultForm, formset=BaseSubjectFormSet, extra=0, min_num=0,
+                                         max_num=rules.MAX_ADULTS, validate_max=True)):
+    default_error_messages = {**BaseSubjectFormSet.default_error_messages, "too_many_forms": rules.TOO_MANY_ADULTS}
 
 
 class ScreeningForm(forms.Form):
-    worries = _text("What are we worried about?", help_text="Past harm, future danger, complicating factors",
-                    required_message="Enter what we are worried about")
-    working_well = _text("What's working well?", help_text="Strengths and the safety already there",
-                         required_message="Enter what is working well")
-    needs_to_happen = _text("What needs to happen?", help_text="Safety goals and next steps",
-                            required_message="Enter what needs to happen")
-    danger_statements = _text("Danger statements", required=False, rows=3,
-                              help_text="Who is worried, about what behaviour, and what could happen if nothing "
-                              "changes")
+    worries = rules.WORRIES.form_field()
+    working_well = rules.WORKING_WELL.form_field()
+    needs_to_happen = rules.NEEDS_TO_HAPPEN.form_field()
+    danger_statements = rules.DANGER_STATEMENTS.form_field()
     history_checked = forms.BooleanField(
-        label="I have checked the history: previous contacts, open cases and allocation",
-        error_messages={"required": "Check the history before proposing a rating"},
+        label="I have checked the history: previous contacts, open cases and allocation", required=False,
     )
     level = forms.ModelChoiceField(
-        label="Level of need", queryset=None, widget=forms.RadioSelect, empty_label=None,
-        error_messages={"required": "Select the level of need",
-                        "invalid_choice": "Select a level of need from the list"},
+        label="Level of need", queryset=None, widget=forms.RadioSelect, empty_label=None, required=False,
+        error_messages={"invalid_choice": "Select a level of need from the list"},
     )
     criteria = forms.ModelMultipleChoiceField(
-        label="Threshold criteria that match", queryset=None, widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Select the threshold criteria that match",
-                        "invalid_choice": "Select criteria from the list",
+        label="Threshold criteria that match", queryset=None, widget=forms.CheckboxSelectMultiple, required=False,
+        error_messages={"invalid_choice": "Select criteria from the list",
                         "invalid_pk_value": "Select criteria from the list"},
     )
-    proposed_brag = forms.ChoiceField(
-        label="Proposed BRAG rating", choices=Brag.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Select a BRAG rating", "invalid_choice": "Select a BRAG rating from the list"},
-    )
-    rationale = _text("Rationale for the rating", required_message="Enter the rationale for the rating")
-    recommendation = forms.ChoiceField(
-        label="Recommendation", choices=Recommendation.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Select a recommendation"},
-    )
+    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=forms.RadioSelect)
+    rationale = rules.RATIONALE.form_field()
+    recommendation = forms.ChoiceField(label="Recommendation", choices=Recommendation.choices,
+                                       widget=forms.RadioSelect, required=False)
 
     def __init__(self, *args, document, **kwargs):
         super().__init__(*args, **kwargs)
@@ -347,34 +164,24 @@ class ScreeningForm(forms.Form):
 
 
 class RatingDecisionForm(forms.Form):
-    brag = forms.ChoiceField(
-        label="Rating", choices=Brag.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Select the rating", "invalid_choice": "Select a rating from the list"},
-    )
-    reason = _text("Reason for changing the rating", required=False, rows=3,
-                   help_text="Required if you change the proposed rating")
+    brag = rules.DECIDED_BRAG.form_field(widget=forms.RadioSelect)
+    reason = rules.CHANGE_REASON.form_field()
 
     def __init__(self, *args, proposed: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.proposed = proposed
         self.fields["brag"].initial = proposed
-
-    def clean(self):
-        data = super().clean()
-        if data.get("brag") and data["brag"] != self.proposed and not data.get("reason", "").strip():
-            self.add_error("reason", "Give the reason for changing the rating")
-        return data
 
 
 class ReturnForm(forms.Form):
-    comments = _text("Comments for the screener", rows=3, required_message="Say what the screener needs to do")
+    comments = rules.RETURN_COMMENTS.form_field()
 
 
 class RevisionForm(forms.Form):
-    proposed_brag = ScreeningForm.base_fields["proposed_brag"]
+    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=forms.RadioSelect)
     level = forms.ModelChoiceField(label="Level of need", queryset=None, widget=forms.RadioSelect, empty_label=None,
-                                   error_messages={"required": "Select the level of need"})
-    rationale = _text("Why the rating should change", rows=3, required_message="Enter why the rating should change")
+                                   required=False,
+                                   error_messages={"invalid_choice": "Select a level of need from the list"})
+    rationale = rules.REVISION_RATIONALE.form_field()
 
     def __init__(self, *args, document, **kwargs):
         super().__init__(*args, **kwargs)
@@ -382,34 +189,21 @@ class RevisionForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="Outcome", widget=forms.RadioSelect,
-        choices=[(k.value, k.label) for k in OutcomeKind if k != OutcomeKind.ALLOCATED_WORKER],
-        error_messages={"required": "Select the outcome", "invalid_choice": "Select an outcome from the list"},
-    )
-    rationale = _text("Rationale", required_message="Enter the rationale for the outcome")
+    kind = rules.OUTCOME_KIND.form_field(widget=forms.RadioSelect)
+    rationale = rules.OUTCOME_RATIONALE.form_field()
     receiving_team = forms.ModelChoiceField(
         label="Receiving team", queryset=Team.objects.filter(receives_outcomes=True).select_related("agency"),
         required=False, empty_label="No receiving team (advice or no further action)",
         error_messages={"invalid_choice": "Select a receiving team from the list"},
     )
-    summary = _text("Summary for the receiving service", rows=5,
-                    required_message="Enter a summary for the receiving service")
-
-    def clean(self):
-        data = super().clean()
-        needs_team = {OutcomeKind.STRATEGY_S47, OutcomeKind.S17_ASSESSMENT, OutcomeKind.EARLY_HELP,
-                      OutcomeKind.SUPPORTING_FAMILIES}
-        if data.get("kind") in needs_team and not data.get("receiving_team"):
-            self.add_error("receiving_team", "Select the team that will receive this case")
-        return data
+    summary = rules.OUTCOME_SUMMARY.form_field()
 
 
 class PassToAllocatedForm(forms.Form):
     person = forms.ModelChoiceField(queryset=None, label="Child", widget=forms.RadioSelect, empty_label=None,
                                     error_messages={"required": "Select the child",
                                                     "invalid_choice": "Select a child who has an allocated worker"})
-    note = _text("Note for the allocated worker", rows=3, required_message="Add a note for the allocated worker")
+    note = rules.ALLOCATED_NOTE.form_field()
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -420,9 +214,9 @@ class PassToAllocatedForm(forms.Form):
 class MergeForm(forms.Form):
     duplicate = forms.ModelChoiceField(
         queryset=None, label="Which record is the same person?", widget=forms.RadioSelect, empty_label=None,
-        error_messages={"required": "Select the duplicate record", "invalid_choice": "Select a record from the list"},
+        required=False, error_messages={"invalid_choice": "Select a record from the list"},
     )
-    reason = _text("Why are these the same person?", rows=3, required_message="Say why these are the same person")
+    reason = rules.MERGE_REASON.form_field()
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

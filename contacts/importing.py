@@ -41,6 +41,9 @@ referrer, ``[type, risk grade, occurred <time>] narrative`` as the concern, rece
   are already on a contact with the same force reference (same NHS number, or same name and date of birth) is
   skipped and counted. A notification that matches for some of its children but not others is refused, and
   nothing is imported: the file has changed since it was imported, and a person must decide what it means.
+- **The same rules as the form**: each notification is checked by the contact service's own rules
+  (``contacts.rules.contact_clean``: names, dates of birth, NHS number, postcode, markup and control characters,
+  lengths), and a problem is reported against the row and column it came from, with the service's message.
 - **Matching**: a person is linked to someone already known only on an exact NHS number match (one known person
   with that number). Everyone else is recorded new; the screener sees weaker candidates at screening.
 - **Audit**: ``contact_create`` writes its usual ``contact.created`` row; the import adds one
@@ -69,7 +72,7 @@ from . import identifiers, matching
 from .actions import ContactAction
 from .codes import CHILD_ROLES, Channel, ReferralSource, SubjectRole
 from .models import ContactSubject
-from .services import SubjectInput, contact_create
+from .services import SubjectInput, contact_check, contact_create
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_ERRORS = 500  # listed; the rest are counted
@@ -93,7 +96,7 @@ TYPES = {
     "other": "Other",
 }
 RISK_GRADES = {"high": "High", "medium": "Medium", "low": "Low", "standard": "Standard"}
-MAX_LENGTHS = {"force_reference": 64, "officer": 200, "first_name": 100, "last_name": 100, "address": 300}
+MAX_LENGTHS = {"force_reference": 64}  # the file's own key; every other value is checked by the contact's rules
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
 
@@ -117,6 +120,8 @@ class Notification:
     narrative: str
     rows: list[int] = field(default_factory=list)
     people: list[SubjectInput] = field(default_factory=list)
+    cells: list[dict[str, str]] = field(default_factory=list)  # each person's row as it was in the file
+    narrative_row: int | None = None
 
     @property
     def children(self) -> list[SubjectInput]:
@@ -125,6 +130,19 @@ class Notification:
     @property
     def adults(self) -> list[SubjectInput]:
         return [p for p in self.people if p.role not in CHILD_ROLES]
+
+    def contact_inputs(self, organisation: str = "Police") -> dict:
+        """What the import asks the contact service to record for this notification."""
+        return {
+            "channel": Channel.POLICE_NOTIFICATION,
+            "referrer_name": self.officer,
+            "referrer_role": "Officer in the case",
+            "referrer_organisation": organisation,
+            "referral_source": ReferralSource.POLICE,
+            "concern": self.concern,
+            "children": self.children,
+            "adults": self.adults,
+        }
 
     @property
     def concern(self) -> str:
@@ -208,16 +226,36 @@ def _check_row(values: dict[str, str], row: _Rows, now: datetime) -> dict:
             clean["date_of_birth"] = _parse_date(values["date_of_birth"])
         except ValueError:
             row.error(f"date_of_birth '{values['date_of_birth']}' is not a date (use YYYY-MM-DD)")
-        else:
-            if clean["date_of_birth"] > timezone.localdate(now):
-                row.error(f"date_of_birth '{values['date_of_birth']}' is in the future")
-    for name, normalise in (("nhs_number", identifiers.normalise_nhs_number),
-                            ("postcode", identifiers.normalise_postcode)):
-        try:
-            clean[name] = normalise(values[name])
-        except ValidationError as error:
-            row.error(f"{name} '{values[name]}' is not valid: {error.messages[0]}")
     return clean
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 40 else value[:37] + "..."
+
+
+def _rule_problems(notification: Notification, error: DomainError) -> list[RowError]:
+    """The contact service's refusal of a notification, row by row and column by column."""
+    children, adults = notification.children, notification.adults
+    cells = {id(p): c for p, c in zip(notification.people, notification.cells, strict=True)}
+    rows = {id(p): r for p, r in zip(notification.people, notification.rows, strict=True)}
+    problems = []
+    for name, message in error.errors:
+        group, _, rest = (name or "").partition("-")
+        index, _, column = rest.partition("-")
+        people = {"children": children, "adults": adults}.get(group)
+        if people is not None and index.isdigit() and int(index) < len(people):
+            person = people[int(index)]
+            row, value = rows[id(person)], cells[id(person)].get(column, "")
+        elif name in ("referrer_name", "concern"):
+            column = {"referrer_name": "officer", "concern": "narrative"}[name]
+            row = notification.narrative_row if name == "concern" else notification.rows[0]
+            value = notification.officer if name == "referrer_name" else notification.narrative
+        else:
+            problems.append(RowError(notification.rows[0], f"notification '{notification.force_reference}': {message}"))
+            continue
+        said = f"{column} '{_shown(value)}' is not valid: {message}" if value else f"{column}: {message}"
+        problems.append(RowError(row, said))
+    return problems
 
 
 def _read(file_obj, limit: int) -> tuple[str | None, RowError | None]:
@@ -300,10 +338,14 @@ def parse_notifications(file_obj, *, now: datetime | None = None) -> tuple[list[
                 if values[name] and first[name] and values[name] != first[name]:
                     row.error(f"{name} differs from the first row of notification '{reference}' "
                               f"(row {first_rows[reference]})")
-        if clean.get("nhs_number"):
-            key = (reference, clean["nhs_number"])
+        try:
+            nhs_number = identifiers.normalise_nhs_number(values["nhs_number"])
+        except ValidationError:
+            nhs_number = ""  # the contact's rules say what is wrong with it
+        if nhs_number:
+            key = (reference, nhs_number)
             if key in seen_nhs:
-                row.error(f"NHS number {clean['nhs_number']} is already on row {seen_nhs[key]} of this notification")
+                row.error(f"NHS number {nhs_number} is already on row {seen_nhs[key]} of this notification")
             else:
                 seen_nhs[key] = number
         if not row.ok or reference in bad:
@@ -315,23 +357,36 @@ def parse_notifications(file_obj, *, now: datetime | None = None) -> tuple[list[
                 force_reference=reference, occurred_at=clean["occurred_at"], type=values["type"],
                 officer=values["officer"], risk_grade=values["risk_grade"], narrative=values["narrative"],
             )
-        elif not notification.narrative and values["narrative"]:
-            notification.narrative = values["narrative"]
+        if notification.narrative_row is None and values["narrative"]:
+            notification.narrative, notification.narrative_row = values["narrative"], number
         notification.rows.append(number)
+        notification.cells.append(values)
         notification.people.append(SubjectInput(
             first_name=values["first_name"], last_name=values["last_name"], role=values["role"],
-            date_of_birth=clean.get("date_of_birth"), nhs_number=clean["nhs_number"], address=values["address"],
-            postcode=clean["postcode"],
+            date_of_birth=clean.get("date_of_birth"), nhs_number=values["nhs_number"], address=values["address"],
+            postcode=values["postcode"],
         ))
     for notification in notifications.values():
         if notification.force_reference in bad:
             continue
+        found = len(errors)
         if not notification.narrative:
             errors.append(RowError(notification.rows[0], f"narrative is missing for notification "
                                                          f"'{notification.force_reference}'"))
         if not any(p.role == SubjectRole.SUBJECT_CHILD for p in notification.people):
             errors.append(RowError(notification.rows[0], f"notification '{notification.force_reference}' has no "
                                                          f"subject_child row"))
+        if len(errors) > found:
+            continue
+        # The contact's own rules, as the form and the API meet them; the people come back normalised.
+        try:
+            clean = contact_check(received_at=now, **notification.contact_inputs())
+        except DomainError as error:
+            errors += _rule_problems(notification, error)
+        else:
+            cleaned = iter([*clean["children"], *clean["adults"]])
+            by_id = {id(p): next(cleaned) for p in [*notification.children, *notification.adults]}
+            notification.people = [by_id[id(p)] for p in notification.people]
     if errors:
         notifications = {}
     elif not notifications:
@@ -421,21 +476,14 @@ def notifications_import(
                         actor=actor,
                         # The MASH received it now: the decision clock runs from the import, not the incident.
                         received_at=received_at,
-                        channel=Channel.POLICE_NOTIFICATION,
-                        referrer_name=notification.officer,
-                        referrer_role="Officer in the case",
-                        referrer_organisation=organisation,
-                        referral_source=ReferralSource.POLICE,
-                        concern=notification.concern,
                         force_reference=notification.force_reference,
-                        children=children,
-                        adults=adults,
+                        **{**notification.contact_inputs(organisation), "children": children, "adults": adults},
                     )
-                except (DomainError, ValidationError) as error:
-                    message = error.message if isinstance(error, DomainError) else "; ".join(error.messages)
+                except DomainError as error:
+                    said = "; ".join(str(problem) for problem in _rule_problems(notification, error))
                     raise DomainError(
-                        f"Row {notification.rows[0]}: notification '{notification.force_reference}' could not be "
-                        f"recorded: {message}. Nothing was imported."
+                        f"Notification '{notification.force_reference}' could not be recorded: {said}. "
+                        "Nothing was imported."
                     ) from error
                 audit_record(
                     actor=actor,

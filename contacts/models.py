@@ -3,13 +3,12 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from mash.codes import Brag, stage_label
 from mash.deadlines import Clocked
 
 from . import identifiers
 from .codes import (
-    Brag,
     Channel,
-    ClockStage,
     ConsentAnswer,
     ContactState,
     OutcomeKind,
@@ -169,7 +168,7 @@ class Contact(Clocked):
 
     @property
     def clock_stage_label(self) -> str:
-        return ClockStage(self.clock_stage).label if self.clock_stage in ClockStage.values else self.clock_stage
+        return stage_label(self.clock_stage)
 
 
 class ContactSubject(models.Model):

@@ -9,26 +9,25 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from mash.access import Role, user_roles
+from mash.access import MASH_ROLES, is_mash_staff
 
 from . import matching
 from .codes import CHILD_ROLES, ContactState, RatingDecision
 from .models import Contact, ContactSubject, Person, Rating, ThresholdDocument
 
-MASH_ROLES = {Role.SCREENER, Role.MANAGER}
 SCREENER_STATES = [ContactState.AWAITING_SCREENING]
 MANAGER_STATES = [ContactState.AWAITING_APPROVAL, ContactState.AWAITING_OUTCOME]
 
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
     """MASH staff see contacts; restricted ones only with an explicit grant (not yet built: none are restricted)."""
-    if not user.is_authenticated or not (user_roles(user) & MASH_ROLES):
+    if not is_mash_staff(user):
         return Contact.objects.none()
     return Contact.objects.filter(restricted=False)
 
 
 def people_visible_to(user) -> QuerySet[Person]:
-    if not user.is_authenticated or not (user_roles(user) & MASH_ROLES):
+    if not is_mash_staff(user):
         return Person.objects.none()
     return Person.objects.all()
 
@@ -113,7 +112,7 @@ def match_candidates(contact: Contact) -> dict[int, list[matching.Candidate]]:
 
 
 def mash_screeners():
-    return get_user_model().objects.filter(groups__name__in=[Role.SCREENER.value, Role.MANAGER.value],
+    return get_user_model().objects.filter(groups__name__in=[role.value for role in MASH_ROLES],
                                            is_active=True).distinct().order_by("first_name", "last_name")
 
 

@@ -11,16 +11,17 @@ from django.utils import timezone
 
 from mash import deadlines, notify
 from mash.audit import audit_record
-from mash.errors import DomainError
-from mash.models import AuditAction
+from mash.codes import Stage
+from mash.errors import DomainError, Problems
 
+from . import rules
 from .actions import ContactAction
 from .codes import (
     CHILD_ROLES,
-    ClockStage,
     ContactState,
     OutcomeKind,
     RatingDecision,
+    Recommendation,
     ReferralSource,
     SubjectRole,
 )
@@ -105,10 +106,23 @@ def repeat_contacts_in_year(person_ids, *, before: datetime, exclude_contact_id=
     return {row["person_id"]: row["n"] for row in rows}
 
 
+def contact_check(**inputs) -> dict:
+    """The rules a new contact must meet (`contacts.rules.contact_clean`): its inputs cleaned, or one DomainError
+    with every problem. Writes nothing. The form checks with it before showing possible matches."""
+    return rules.contact_clean(**inputs)
+
+
+def contact_submitted(submission_key: uuid.UUID | None) -> Contact | None:
+    """The contact a form's one-time key already made: a double submit finds the first submit's contact."""
+    if submission_key is None:
+        return None
+    return Contact.objects.filter(submission_key=submission_key).first()
+
+
 def contact_create(
     *,
     actor,
-    received_at: datetime,
+    received_at: datetime | None,
     channel: str,
     referrer_name: str,
     referral_source: str,
@@ -125,83 +139,88 @@ def contact_create(
     force_reference: str = "",
     submission_key: uuid.UUID | None = None,
 ) -> Contact:
-    """Record a contact with the people it names and start its decision clock (1 working day)."""
-    if not children:
-        raise DomainError("Add at least one child", field="children")
-    if not any(c.role == SubjectRole.SUBJECT_CHILD for c in children):
-        raise DomainError("At least one child must be a subject child", field="children")
-    if received_at > timezone.now():
-        raise DomainError("The date and time received must be in the past", field="received_at")
-    if submission_key is not None:
-        existing = Contact.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing
+    """Record a contact with the people it names and start its decision clock (1 working day).
+
+    A double submit (the same `submission_key`) returns the contact the first submit made, and writes nothing.
+    """
+    existing = contact_submitted(submission_key)
+    if existing is not None:
+        return existing
+    clean = rules.contact_clean(
+        received_at=received_at, channel=channel, referrer_name=referrer_name, referral_source=referral_source,
+        concern=concern, children=children, adults=adults, referrer_role=referrer_role,
+        referrer_organisation=referrer_organisation, referrer_phone=referrer_phone, referrer_email=referrer_email,
+        presenting_factors=presenting_factors, consent_answer=consent_answer, consent_detail=consent_detail,
+    )
+    children, adults = clean.pop("children"), clean.pop("adults")
     try:
         with transaction.atomic():
             contact = Contact(
                 reference=contact_reference_next(year=timezone.localdate().year),
-                received_at=received_at,
-                channel=channel,
-                referrer_name=referrer_name,
-                referrer_role=referrer_role,
-                referrer_organisation=referrer_organisation,
-                referrer_phone=referrer_phone,
-                referrer_email=referrer_email,
-                referral_source=referral_source,
-                concern=concern,
-                presenting_factors=list(presenting_factors),
-                consent_answer=consent_answer,
-                consent_detail=consent_detail,
                 force_reference=force_reference,
                 state=ContactState.AWAITING_SCREENING,
                 created_by=actor,
                 submission_key=submission_key,
+                **clean,
             )
-            deadlines.clock_start(contact, stage=ClockStage.CONTACT_DECISION, started_at=received_at)
-            contact.full_clean(exclude=["created_by", "reference", "submission_key", "clock_window"])
+            deadlines.clock_start(contact, stage=Stage.CONTACT_DECISION, started_at=clean["received_at"])
             contact.save()
             people = []
             for position, subject in enumerate([*children, *adults]):
                 person = _person_for(subject)
                 if any(p.pk == person.pk for p in people):
-                    raise DomainError(f"{person} is named twice on this contact")
+                    group, index = ("children", position) if position < len(children) else (
+                        "adults", position - len(children))
+                    raise DomainError(f"{person} is named twice on this contact", field=f"{group}-{index}-first_name")
                 people.append(person)
                 ContactSubject.objects.create(contact=contact, person=person, role=subject.role, position=position)
             child_ids = [p.pk for p, s in zip(people, [*children, *adults], strict=True) if s.role in CHILD_ROLES]
-            counts = repeat_contacts_in_year(child_ids, before=received_at)
+            counts = repeat_contacts_in_year(child_ids, before=contact.received_at)
             if any(n >= settings.REPEAT_CONTACT_THRESHOLD for n in counts.values()):
                 contact.repeat_flag = True
                 contact.save(update_fields=["repeat_flag"])
             audit_record(
                 actor=actor,
-                action=AuditAction.CONTACT_CREATED,
+                action=ContactAction.CONTACT_CREATED,
                 target=contact,
                 changes={
                     "children": len(children),
                     "adults": len(adults),
                     "linked_people": [s.person_id for s in [*children, *adults] if s.person_id],
-                    "channel": channel,
-                    "referral_source": referral_source,
+                    "channel": contact.channel,
+                    "referral_source": contact.referral_source,
                     "repeat_flag": contact.repeat_flag,
                 },
             )
     except IntegrityError:
         # A double submit that raced past the first check: the first submit's contact stands.
-        if submission_key is not None:
-            existing = Contact.objects.filter(submission_key=submission_key).first()
-            if existing is not None:
-                return existing
+        existing = contact_submitted(submission_key)
+        if existing is not None:
+            return existing
         raise
     return contact
 
 
 def contact_record_view(*, actor, contact: Contact) -> None:
     """Who looked at this child's record: every view of a contact page is audited."""
-    audit_record(actor=actor, action=AuditAction.CONTACT_VIEWED, target=contact)
+    audit_record(actor=actor, action=ContactAction.CONTACT_VIEWED, target=contact)
 
 
 def person_record_view(*, actor, person: Person) -> None:
     audit_record(actor=actor, action=ContactAction.PERSON_VIEWED, target=person)
+
+
+def _level_and_criteria_check(problems: Problems, document, level, criteria=None) -> None:
+    if level is None:
+        problems.add("level", rules.LEVEL_MISSING)
+    elif document is not None and level.document_id != document.pk:
+        problems.add("level", "Choose a level of need from the current threshold document")
+    if criteria is None:
+        return
+    if not criteria:
+        problems.add("criteria", rules.CRITERIA_MISSING)
+    elif document is not None and any(c.level.document_id != document.pk for c in criteria):
+        problems.add("criteria", "Choose criteria from the current threshold document")
 
 
 def screening_submit(
@@ -213,26 +232,34 @@ def screening_submit(
     needs_to_happen: str,
     danger_statements: str = "",
     history_checked: bool,
-    level: LevelOfNeed,
+    level: LevelOfNeed | None,
     criteria: list[ThresholdCriterion],
     proposed_brag: str,
     rationale: str,
     recommendation: str,
 ) -> Rating:
     """The screener's proposal: Signs of Safety, history checked, a BRAG rating for a manager to approve."""
+    problems = Problems()
+    worries = rules.WORRIES.check(worries, problems)
+    working_well = rules.WORKING_WELL.check(working_well, problems)
+    needs_to_happen = rules.NEEDS_TO_HAPPEN.check(needs_to_happen, problems)
+    danger_statements = rules.DANGER_STATEMENTS.check(danger_statements, problems)
+    if not history_checked:
+        problems.add("history_checked", rules.HISTORY_NOT_CHECKED)
+    criteria = list(criteria or [])
+    proposed_brag = rules.PROPOSED_BRAG.check(proposed_brag, problems)
+    rationale = rules.RATIONALE.check(rationale, problems)
+    if recommendation not in Recommendation.values:
+        problems.add("recommendation", rules.RECOMMENDATION_MISSING)
+    document = ThresholdDocument.objects.filter(active=True).first()
+    _level_and_criteria_check(problems, document, level, criteria)
+    problems.raise_if_any()
     with transaction.atomic():
         contact = _lock(contact)
         if contact.state != ContactState.AWAITING_SCREENING:
             raise DomainError("This contact is not awaiting screening: it may have been screened already")
-        document = ThresholdDocument.objects.filter(active=True).first()
         if document is None:
             raise DomainError("There is no active threshold document: ask an administrator to publish one")
-        if level.document_id != document.pk:
-            raise DomainError("Choose a level of need from the current threshold document", field="level")
-        if any(c.level.document_id != document.pk for c in criteria):
-            raise DomainError("Choose criteria from the current threshold document", field="criteria")
-        if not history_checked:
-            raise DomainError("Check the history before proposing a rating", field="history_checked")
         now = timezone.now()
         screening, _ = Screening.objects.update_or_create(
             contact=contact,
@@ -263,9 +290,14 @@ def screening_submit(
 
 
 def rating_propose_revision(
-    *, actor, contact: Contact, proposed_brag: str, level: LevelOfNeed, rationale: str
+    *, actor, contact: Contact, proposed_brag: str, level: LevelOfNeed | None, rationale: str
 ) -> Rating:
     """As information arrives a rating may be revised: a new proposal, decided by another manager."""
+    problems = Problems()
+    proposed_brag = rules.PROPOSED_BRAG.check(proposed_brag, problems)
+    rationale = rules.REVISION_RATIONALE.check(rationale, problems)
+    _level_and_criteria_check(problems, ThresholdDocument.objects.filter(active=True).first(), level)
+    problems.raise_if_any()
     with transaction.atomic():
         contact = _lock(contact)
         if contact.state != ContactState.AWAITING_OUTCOME:
@@ -299,15 +331,14 @@ def rating_decide(*, actor, contact: Contact, brag: str, reason: str = "") -> Ra
         rating = _pending_rating(contact)
         if rating.proposed_by_id == actor.pk:
             raise DomainError("You proposed this rating, so another manager must approve it (four eyes)")
+        brag, reason = rules.rating_decision_clean(proposed=rating.proposed_brag, brag=brag, reason=reason)
         changed = brag != rating.proposed_brag
-        if changed and not reason.strip():
-            raise DomainError("Give the reason for changing the rating", field="reason")
         now = timezone.now()
         rating.decision = RatingDecision.CHANGED if changed else RatingDecision.APPROVED
         rating.decided_brag = brag
         rating.decided_by = actor
         rating.decided_at = now
-        rating.decision_reason = reason.strip()
+        rating.decision_reason = reason
         rating.save()
         previous = contact.rating
         revision = contact.state == ContactState.AWAITING_OUTCOME
@@ -315,11 +346,9 @@ def rating_decide(*, actor, contact: Contact, brag: str, reason: str = "") -> Ra
         if not revision:
             deadlines.clock_stop(contact, at=now)
             contact.state = ContactState.AWAITING_OUTCOME
-            deadlines.clock_start(contact, stage=ClockStage.BRAG_RESPONSE, rating=brag, started_at=now)
+            deadlines.clock_start(contact, stage=Stage.BRAG_RESPONSE, rating=brag, started_at=now)
         elif brag != previous:
-            deadlines.clock_start(contact, stage=ClockStage.BRAG_RESPONSE, rating=brag, started_at=now)
-            audit_record(actor=actor, action=ContactAction.CLOCK_RESTARTED, target=contact,
-                         changes={"from": previous, "to": brag, "due_at": contact.due_at.isoformat()})
+            deadlines.clock_restart(contact, stage=Stage.BRAG_RESPONSE, rating=brag, started_at=now, actor=actor)
         contact.save()
         audit_record(
             actor=actor,
@@ -333,8 +362,9 @@ def rating_decide(*, actor, contact: Contact, brag: str, reason: str = "") -> Ra
 
 def rating_return(*, actor, contact: Contact, comments: str) -> Rating:
     """A manager sends the screening back to the screener with comments; it returns to their queue."""
-    if not comments.strip():
-        raise DomainError("Say what the screener needs to do", field="comments")
+    problems = Problems()
+    comments = rules.RETURN_COMMENTS.check(comments, problems)
+    problems.raise_if_any()
     with transaction.atomic():
         contact = _lock(contact)
         rating = _pending_rating(contact)
@@ -343,7 +373,7 @@ def rating_return(*, actor, contact: Contact, comments: str) -> Rating:
         rating.decision = RatingDecision.RETURNED
         rating.decided_by = actor
         rating.decided_at = timezone.now()
-        rating.decision_reason = comments.strip()
+        rating.decision_reason = comments
         rating.save()
         if contact.state == ContactState.AWAITING_APPROVAL:
             contact.state = ContactState.AWAITING_SCREENING
@@ -407,12 +437,12 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
                  changes={"outcome": kind, "receiving_team": str(receiving_team or ""), "rationale": rationale,
                           "referrer_told": feedback or "no e-mail address"})
     if receiving_team is not None:
-        for member in receiving_team.members.filter(is_active=True):
-            notify.notification_queue(
-                recipient=member, kind="outcome_received",
-                subject=f"New case from the MASH: {contact.reference}",
-                body=f"{outcome.get_kind_display()}. Summary: {summary}", link=contact.get_absolute_url(),
-            )
+        notify.notifications_queue(
+            notify.Message(recipient_id=member_id, kind="outcome_received",
+                           subject=f"New case from the MASH: {contact.reference}",
+                           body=f"{outcome.get_kind_display()}. Summary: {summary}", link=contact.get_absolute_url())
+            for member_id in receiving_team.members.values_list("pk", flat=True)
+        )
     return outcome
 
 
@@ -420,6 +450,15 @@ def outcome_decide(*, actor, contact: Contact, kind: str, rationale: str, summar
     """The manager's decision on an approved contact; the contact closes and the referrer is told."""
     if kind == OutcomeKind.ALLOCATED_WORKER:
         raise DomainError("Use 'pass to allocated worker' for a child who already has a social worker", field="kind")
+    problems = Problems()
+    kind = rules.OUTCOME_KIND.check(kind, problems)
+    rationale = rules.OUTCOME_RATIONALE.check(rationale, problems)
+    summary = rules.OUTCOME_SUMMARY.check(summary, problems)
+    if kind in rules.OUTCOMES_WITH_TEAM and receiving_team is None:
+        problems.add("receiving_team", rules.RECEIVING_TEAM_NEEDED)
+    if receiving_team is not None and not receiving_team.receives_outcomes:
+        problems.add("receiving_team", "Select a receiving team from the list")
+    problems.raise_if_any()
     with transaction.atomic():
         contact = _lock(contact)
         if contact.state != ContactState.AWAITING_OUTCOME:
@@ -432,8 +471,9 @@ def outcome_decide(*, actor, contact: Contact, kind: str, rationale: str, summar
 
 def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person, note: str) -> Outcome:
     """A child with an allocated social worker: the contact goes straight to them, who is notified."""
-    if not note.strip():
-        raise DomainError("Add a note for the allocated worker", field="note")
+    problems = Problems()
+    note = rules.ALLOCATED_NOTE.check(note, problems)
+    problems.raise_if_any()
     with transaction.atomic():
         contact = _lock(contact)
         if contact.state == ContactState.CLOSED:
@@ -445,12 +485,12 @@ def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person,
         outcome = _close_with_outcome(
             actor=actor, contact=contact, kind=OutcomeKind.ALLOCATED_WORKER,
             rationale=f"{person} has an allocated social worker, {person.allocated_worker}.",
-            summary=note.strip(), receiving_team=None,
+            summary=note, receiving_team=None,
         )
         notify.notification_queue(
             recipient=person.allocated_worker, kind="contact_for_allocated_worker",
             subject=f"New contact about {person}: {contact.reference}",
-            body=f"{actor} passed contact {contact.reference} to you as {person}'s allocated worker. {note.strip()}",
+            body=f"{actor} passed contact {contact.reference} to you as {person}'s allocated worker. {note}",
             link=contact.get_absolute_url(),
         )
         return outcome
@@ -458,8 +498,11 @@ def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person,
 
 def person_merge(*, actor, keep: Person, duplicate: Person, reason: str) -> Person:
     """A manager's decision that two records are the same person. The duplicate stays, marked merged."""
-    if not reason.strip():
-        raise DomainError("Say why these are the same person", field="reason")
+    problems = Problems()
+    reason = rules.MERGE_REASON.check(reason, problems)
+    if duplicate is None:
+        problems.add("duplicate", "Select the duplicate record")
+    problems.raise_if_any()
     if keep.pk == duplicate.pk:
         raise DomainError("Choose two different people")
     with transaction.atomic():
@@ -478,6 +521,6 @@ def person_merge(*, actor, keep: Person, duplicate: Person, reason: str) -> Pers
         duplicate.save()
         audit_record(actor=actor, action=ContactAction.PERSON_MERGED, target=keep,
                      changes={"merged": duplicate.pk, "merged_name": str(duplicate), "contacts_moved": moved,
-                              "reason": reason.strip()})
+                              "reason": reason})
     return keep
 

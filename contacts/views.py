@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mash.access import require_perms
+from mash.access import deny_unless, require_perms
 from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
-from mash.models import AuditAction
+from mash.forms import add_domain_errors, run_service
 
 from . import matching, selectors, services
 from .actions import ContactAction
@@ -28,7 +27,7 @@ from .forms import (
 )
 from .models import Person
 
-NOT_IN_TIMELINE = {AuditAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
+NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
 
 
 def _answers_with_another_row(post):
@@ -48,27 +47,52 @@ def _answers_with_another_row(post):
             rows("adults", AdultFormSet, "add_adult" in post))
 
 
-def _resolve_matches(formsets) -> bool:
+def _resolve_matches(forms) -> bool:
     """Show candidates for each new person; the screener must link or confirm new. Never merges."""
     ok = True
-    for formset in formsets:
-        for form in formset.forms:
-            data = form.cleaned_data
-            if not data:
-                continue
-            form.candidates = matching.find_candidates(
-                first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data.get("date_of_birth"),
-                nhs_number=data.get("nhs_number", ""), postcode=data.get("postcode", ""),
-            )
-            choice = data.get("match") or ""
-            allowed = {"new", *[str(c.person.pk) for c in form.candidates]}
-            if form.candidates and choice not in allowed:
-                form.add_error(None, "This may be someone already known: choose who this is")
-                ok = False
-            elif choice not in allowed and choice not in ("", "new"):
-                form.add_error(None, "Choose who this is from the list")
-                ok = False
+    for form in forms:
+        data = form.cleaned_data
+        form.candidates = matching.find_candidates(
+            first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data.get("date_of_birth"),
+            nhs_number=data.get("nhs_number", ""), postcode=data.get("postcode", ""),
+        )
+        choice = data.get("match") or ""
+        allowed = {"new", *[str(c.person.pk) for c in form.candidates]}
+        if form.candidates and choice not in allowed:
+            form.add_error(None, "This may be someone already known: choose who this is")
+            ok = False
+        elif choice not in allowed and choice not in ("", "new"):
+            form.add_error(None, "Choose who this is from the list")
+            ok = False
     return ok
+
+
+def _contact_inputs(form, formsets) -> dict:
+    """What the screener typed, as the service takes it; a person links to a known record when chosen."""
+    def people(formset):
+        out = []
+        for _, subject in formset.filled():
+            choice = subject.cleaned_data.get("match") or "new"
+            out.append(subject.to_input(person_id=int(choice) if choice.isdigit() else None))
+        return out
+
+    names = ("received_at", "channel", "referrer_name", "referrer_role", "referrer_organisation", "referrer_phone",
+             "referrer_email", "referral_source", "concern", "presenting_factors", "consent_answer", "consent_detail")
+    return {**{name: form.cleaned_data.get(name) for name in names},
+            "children": people(formsets["children"]), "adults": people(formsets["adults"])}
+
+
+def _renumbered(error: DomainError, formsets) -> DomainError:
+    """The service numbers the people it was given; the page numbers its rows (blank rows are skipped)."""
+    positions = {group: [i for i, _ in formset.filled()] for group, formset in formsets.items()}
+    errors = []
+    for name, message in error.errors:
+        group, _, rest = (name or "").partition("-")
+        index, _, field = rest.partition("-")
+        if group in positions and index.isdigit() and int(index) < len(positions[group]):
+            name = f"{group}-{positions[group][int(index)]}-{field}"
+        errors.append((name, message))
+    return DomainError(errors=errors)
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,40 +104,31 @@ def contact_new(request):
 
     if request.method == "POST":
         form = ContactForm(request.POST)
-        # A double submit: the first submit's contact stands, whatever the second would have asked.
-        key = form.fields["submission_key"].clean(request.POST.get("submission_key")) if request.POST.get(
-            "submission_key") else None
-        done = selectors.contacts_visible_to(request.user).filter(submission_key=key).first() if key else None
-        if done is not None:
-            return redirect(done)
         formset = ChildFormSet(request.POST, prefix="children")
         adults = AdultFormSet(request.POST, prefix="adults")
-        valid = form.is_valid() & formset.is_valid() & adults.is_valid()
-        if valid and _resolve_matches([formset, adults]):
-            def inputs(fs):
-                out = []
-                for f in fs.forms:
-                    if f.cleaned_data:
-                        choice = f.cleaned_data.get("match") or "new"
-                        out.append(f.to_input(person_id=None if choice == "new" else int(choice)))
-                return out
-
-            data = form.cleaned_data
+        formsets = {"children": formset, "adults": adults}
+        # A double submit: the first submit's contact stands, whatever the second would have asked.
+        key = form.fields["submission_key"].clean(request.POST.get("submission_key")) if form.is_valid() else None
+        done = services.contact_submitted(key)
+        if done is not None and selectors.contacts_visible_to(request.user).filter(pk=done.pk).exists():
+            return redirect(done)
+        if form.is_valid() & formset.is_valid() & adults.is_valid():
+            inputs = _contact_inputs(form, formsets)
             try:
-                contact = services.contact_create(
-                    actor=request.user,
-                    children=inputs(formset),
-                    adults=inputs(adults),
-                    **{k: data[k] for k in (
-                        "received_at", "channel", "referrer_name", "referrer_role", "referrer_organisation",
-                        "referrer_phone", "referrer_email", "referral_source", "concern", "presenting_factors",
-                        "consent_answer", "consent_detail", "submission_key")},
-                )
+                # The rules first, so nobody is asked who a person is before what they typed is right.
+                services.contact_check(**inputs)
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                add_domain_errors(_renumbered(error, formsets), form, formsets)
             else:
-                messages.success(request, f"Contact {contact.reference} recorded. It is awaiting screening.")
-                return redirect(contact)
+                if _resolve_matches([f for fs in formsets.values() for _, f in fs.filled()]):
+                    inputs = _contact_inputs(form, formsets)
+                    try:
+                        contact = services.contact_create(actor=request.user, submission_key=key, **inputs)
+                    except DomainError as error:
+                        add_domain_errors(_renumbered(error, formsets), form, formsets)
+                    else:
+                        messages.success(request, f"Contact {contact.reference} recorded. It is awaiting screening.")
+                        return redirect(contact)
         status = 400
     else:
         form = ContactForm()
@@ -202,21 +217,16 @@ def contact_detail(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def contact_screen(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
-    if not request.user.has_perm("contacts.add_screening"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.add_screening"))
     document = selectors.active_threshold_document()
     form = ScreeningForm(request.POST or None, document=document)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.screening_submit(actor=request.user, contact=contact, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(
-                    request, f"Rating proposed for {contact.reference}. It is awaiting a manager's approval."
-                )
-                return redirect(contact)
+        if form.is_valid() and run_service(form, services.screening_submit, actor=request.user, contact=contact,
+                                           **form.cleaned_data):
+            messages.success(
+                request, f"Rating proposed for {contact.reference}. It is awaiting a manager's approval."
+            )
+            return redirect(contact)
         return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document},
                       status=400)
     if contact.state != ContactState.AWAITING_SCREENING:
@@ -228,8 +238,7 @@ def contact_screen(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def rating_decide(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
-    if not request.user.has_perm("contacts.decide_rating"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.decide_rating"))
     pending = selectors.pending_rating(contact)
     if pending is None:
         messages.info(request, "There is no rating awaiting approval on this contact.")
@@ -238,15 +247,10 @@ def rating_decide(request, reference: str):
     return_form = ReturnForm()
     own = pending.proposed_by_id == request.user.pk
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.rating_decide(actor=request.user, contact=contact, brag=form.cleaned_data["brag"],
-                                       reason=form.cleaned_data.get("reason", ""))
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, f"Rating for {contact.reference} decided.")
-                return redirect(contact)
+        if form.is_valid() and run_service(form, services.rating_decide, actor=request.user, contact=contact,
+                                           **form.cleaned_data):
+            messages.success(request, f"Rating for {contact.reference} decided.")
+            return redirect(contact)
         status = 400
     else:
         status = 200
@@ -257,18 +261,13 @@ def rating_decide(request, reference: str):
 @require_POST
 def rating_return(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
-    if not request.user.has_perm("contacts.decide_rating"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.decide_rating"))
     pending = selectors.pending_rating(contact)
     form = ReturnForm(request.POST)
-    if pending is not None and form.is_valid():
-        try:
-            services.rating_return(actor=request.user, contact=contact, comments=form.cleaned_data["comments"])
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, f"{contact.reference} returned to the screener.")
-            return redirect(contact)
+    if pending is not None and form.is_valid() and run_service(
+            form, services.rating_return, actor=request.user, contact=contact, **form.cleaned_data):
+        messages.success(request, f"{contact.reference} returned to the screener.")
+        return redirect(contact)
     if pending is None:
         return redirect(contact)
     decide_form = RatingDecisionForm(proposed=pending.proposed_brag)
@@ -279,19 +278,14 @@ def rating_return(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def rating_revise(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
-    if not request.user.has_perm("contacts.add_rating"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.add_rating"))
     document = selectors.active_threshold_document()
     form = RevisionForm(request.POST or None, document=document)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.rating_propose_revision(actor=request.user, contact=contact, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, "Revised rating proposed. Another manager must approve it.")
-                return redirect(contact)
+        if form.is_valid() and run_service(form, services.rating_propose_revision, actor=request.user,
+                                           contact=contact, **form.cleaned_data):
+            messages.success(request, "Revised rating proposed. Another manager must approve it.")
+            return redirect(contact)
         return render(request, "contacts/revise.html", {"contact": contact, "form": form}, status=400)
     return render(request, "contacts/revise.html", {"contact": contact, "form": form})
 
@@ -299,18 +293,13 @@ def rating_revise(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def outcome_decide(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
-    if not request.user.has_perm("contacts.add_outcome"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.add_outcome"))
     form = OutcomeForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.outcome_decide(actor=request.user, contact=contact, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, f"Outcome recorded. {contact.reference} is closed and the referrer is told.")
-                return redirect(contact)
+        if form.is_valid() and run_service(form, services.outcome_decide, actor=request.user, contact=contact,
+                                           **form.cleaned_data):
+            messages.success(request, f"Outcome recorded. {contact.reference} is closed and the referrer is told.")
+            return redirect(contact)
         return render(request, "contacts/outcome.html", {"contact": contact, "form": form}, status=400)
     if contact.state != ContactState.AWAITING_OUTCOME:
         messages.info(request, "An outcome can be decided once the rating is approved.")
@@ -321,21 +310,14 @@ def outcome_decide(request, reference: str):
 @require_POST
 def pass_to_allocated(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
-    if not request.user.has_perm("contacts.add_screening"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.add_screening"))
     people = Person.objects.filter(subject_of__contact=contact, allocated_worker__isnull=False).select_related(
         "allocated_worker")
     form = PassToAllocatedForm(request.POST, people=people)
-    if form.is_valid():
-        try:
-            services.contact_pass_to_allocated_worker(
-                actor=request.user, contact=contact, person=form.cleaned_data["person"], note=form.cleaned_data["note"]
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, f"{contact.reference} passed to the allocated worker, who has been notified.")
-            return redirect(contact)
+    if form.is_valid() and run_service(form, services.contact_pass_to_allocated_worker, actor=request.user,
+                                       contact=contact, **form.cleaned_data):
+        messages.success(request, f"{contact.reference} passed to the allocated worker, who has been notified.")
+        return redirect(contact)
     return render(request, "contacts/contact_detail.html",
                   _detail_context(contact, pass_form=form), status=400)
 
@@ -368,19 +350,13 @@ def person_detail(request, pk: int):
 @require_POST
 def person_merge(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
-    if not request.user.has_perm("contacts.merge_person"):
-        raise PermissionDenied
+    deny_unless(request.user.has_perm("contacts.merge_person"))
     candidates = _possible_duplicates(person)
     form = _merge_form(candidates, request.POST)
-    if form.is_valid():
-        try:
-            services.person_merge(actor=request.user, keep=person, duplicate=form.cleaned_data["duplicate"],
-                                  reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, f"Merged into {person}. The other record is kept, marked as merged.")
-            return redirect(person)
+    if form.is_valid() and run_service(form, services.person_merge, actor=request.user, keep=person,
+                                       **form.cleaned_data):
+        messages.success(request, f"Merged into {person}. The other record is kept, marked as merged.")
+        return redirect(person)
     subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form}, status=400)

@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MashConfig(AppConfig):
     name = "mash"
     verbose_name = "MASH kernel"
+
+    def ready(self):
+        from . import access, site
+        from .access import Role
+
+        site.add_navigation("at_risk", "At risk", roles=access.MASH_ROLES, order=40)
+        site.add_navigation("notifications", "Notifications", roles=set(Role), order=90)
+        site.set_home(Role.ADMIN, "admin:index")
+        access.grant(Role.ADMIN, [
+            "mash.view_auditevent",
+            "mash.view_responsewindow", "mash.add_responsewindow", "mash.change_responsewindow",
+            "mash.view_closureday", "mash.add_closureday", "mash.change_closureday", "mash.delete_closureday",
+            "mash.view_escalation", "mash.view_notification", "mash.view_sweeprun",
+            "auth.view_group",
+        ])
+        post_migrate.connect(access.sync_roles, dispatch_uid="mash.sync_roles")

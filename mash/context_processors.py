@@ -2,18 +2,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from .access import Role, primary_role
-
-# Navigation per role: (url name, label). Everyone with a role also gets "Notifications" (see below).
-NAVIGATION = {
-    Role.SCREENER: [("contacts:queue", "Screening queue"), ("contacts:new", "Record a contact"),
-                    ("at_risk", "At risk")],
-    Role.MANAGER: [("contacts:queue", "Screening queue"), ("contacts:manager_queue", "Approvals and outcomes"),
-                   ("contacts:new", "Record a contact"), ("at_risk", "At risk")],
-    Role.PARTNER: [("enquiries:inbox", "Information requests")],
-    Role.ADMIN: [],
-}
-EVERYONE = [("notifications", "Notifications")]
+from . import site
+from .access import primary_role
 
 
 def service(request):
@@ -21,8 +11,8 @@ def service(request):
     role = primary_role(user) if user is not None else None
     current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
     items = [
-        {"href": reverse(name), "text": text, "current": name == current}
-        for name, text in [*NAVIGATION.get(role, []), *(EVERYONE if role is not None else [])]
+        {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current}
+        for item in site.navigation_for(role)
     ]
     if user is not None and user.is_authenticated and user.is_staff:
         items.append({"href": reverse("admin:index"), "text": "Administration", "current": False})

@@ -1,7 +1,5 @@
 """The shared kernel's records. `mash` depends on no app: targets are referenced by content type."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -10,17 +8,16 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .clock import Unit
+from .codes import WINDOW_RATING_CHOICES, Stage
 
 
 class AuditAction(models.TextChoices):
-    """The fixed list of things the audit log records. A new action is added here, never made up."""
+    """The kernel's own audit actions. Each app registers its list with `mash.audit.register_actions`; the log
+    accepts only registered actions, never made-up ones."""
 
     USER_LOGGED_IN = "user.logged_in", "Signed in"
     USER_LOGGED_OUT = "user.logged_out", "Signed out"
     USER_LOGIN_FAILED = "user.login_failed", "Sign-in failed"
-    CONTACT_CREATED = "contact.created", "Contact recorded"
-    CONTACT_VIEWED = "contact.viewed", "Contact viewed"
-    QUEUE_VIEWED = "queue.viewed", "Queue viewed"
     CLOCK_RESTARTED = "clock.restarted", "Clock restarted"
     CLOCK_WARNED = "clock.warned", "Past target: warning raised"
     CLOCK_BREACHED = "clock.breached", "Past limit: breach recorded"
@@ -42,7 +39,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=200)
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    action = models.CharField(max_length=64)  # a registered action (mash.audit), from the kernel or an app
     target_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -58,28 +55,12 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.target_label}"
+        from .audit import action_label
+
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {action_label(self.action)} {self.target_label}"
 
 
 # --- Deadlines: response windows, the calendar's closure days, escalations, the outbox, the sweep's heartbeat ---
-
-
-class Stage(models.TextChoices):
-    """The stages a front-door clock can time. Apps name these in `deadlines.clock_start(stage=...)`."""
-
-    CONTACT_DECISION = "contact_decision", "Contact decision"
-    BRAG_RESPONSE = "brag_response", "BRAG response"
-    INFORMATION_REQUEST = "information_request", "Information request"
-
-
-class Rating(models.TextChoices):
-    """BRAG ratings as windows know them; '' in a window means 'any rating'."""
-
-    ANY = "", "Any rating"
-    RED = "red", "Red"
-    AMBER = "amber", "Amber"
-    GREEN = "green", "Green"
-    BLUE = "blue", "Blue"
 
 
 UNIT_CHOICES = [
@@ -98,7 +79,7 @@ class ResponseWindow(models.Model):
     """
 
     stage = models.CharField(max_length=32, choices=Stage.choices)
-    rating = models.CharField(max_length=8, choices=Rating.choices, blank=True, default="")
+    rating = models.CharField(max_length=8, choices=WINDOW_RATING_CHOICES, blank=True, default="")
     target = models.DecimalField(
         max_digits=9, decimal_places=4, null=True, blank=True,
         help_text="When a warning is raised, in the unit below. Leave empty for no warning.",
@@ -158,10 +139,6 @@ class ResponseWindow(models.Model):
             if unit == Unit.WORKING_DAYS and amount is not None and amount != amount.to_integral_value():
                 raise ValidationError({field: "Working days must be a whole number."})
 
-    @property
-    def second_level_after(self) -> timedelta:
-        return timedelta(minutes=self.second_level_minutes)
-
 
 class ClosureDay(models.Model):
     """A day the service counts as closed (besides weekends and bank holidays): e.g. a council closure."""
@@ -197,7 +174,7 @@ class Escalation(models.Model):
     target_label = models.CharField(max_length=200)
     target_url = models.CharField(max_length=300, blank=True)
     stage = models.CharField(max_length=32, choices=Stage.choices)
-    rating = models.CharField(max_length=8, choices=Rating.choices, blank=True, default="")
+    rating = models.CharField(max_length=8, choices=WINDOW_RATING_CHOICES, blank=True, default="")
     kind = models.CharField(max_length=16, choices=EscalationKind.choices)
     window = models.ForeignKey(
         ResponseWindow, null=True, blank=True, on_delete=models.PROTECT, related_name="+",

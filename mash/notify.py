@@ -1,22 +1,29 @@
-"""The outbox: queue notifications inside your transaction; a Celery task delivers them after commit.
+"""The outbox: queue notifications inside your transaction; one Celery task delivers them after the commit.
 
-    notification_queue(recipient=user, kind="outcome", subject=..., body=..., link=...)
-    notification_queue(recipient=None, email="referrer@school.example", kind="referrer_outcome", ...)
+    notifications_queue([Message(kind="outcome", subject=..., recipient_id=user.pk, link=...), ...])
+    notification_queue(recipient=user, kind="rating_returned", subject=..., link=...)      # one, the same way
+    notification_queue(email="referrer@school.example", kind="referrer_feedback", subject=..., body=...)
 
-A notification to a user is in-app always (the notifications page) and is also e-mailed when the user
-has an address. `deliver_pending()` (run by `mash.tasks.deliver_notifications`) claims unsent rows one
-at a time with `select_for_update(skip_locked=True)`, sends, and marks `sent_at` before the claim's
-transaction commits, so two workers never send the same row. A failure records the attempt and the
-error and tries again later with backoff; after NOTIFICATION_MAX_ATTEMPTS it gives up (`failed_at`).
+Every service and the deadline sweep queue through `notifications_queue`, so one rule decides who gets what:
+a notification to a user is in-app always (the notifications page) and also e-mailed when the user has an
+address; an inactive user gets nothing; an address that is not a user (a referrer) gets the e-mail. However
+many are queued in one transaction, one delivery task is sent, after the commit.
+
+`deliver_pending()` (run by `mash.tasks.deliver_notifications`) claims unsent rows one at a time with
+`select_for_update(skip_locked=True)`, sends, and marks `sent_at` before the claim's transaction commits, so
+two workers never send the same row. A failure records the attempt and the error and tries again later with
+backoff; after NOTIFICATION_MAX_ATTEMPTS it gives up (`failed_at`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
@@ -25,37 +32,75 @@ from .models import Notification
 
 logger = logging.getLogger(__name__)
 
+DELIVERY_TASK = "mash.tasks.deliver_notifications"
 
-def notification_queue(
-    *, recipient=None, email: str | None = None, kind: str, subject: str, body: str = "", link: str = "",
-    escalation=None,
-) -> Notification:
-    """Add a notification to the outbox, inside the caller's transaction; delivery follows the commit.
 
-    email: defaults to the recipient's address; give it with recipient=None to e-mail someone who is not
-    a user (a referrer).
-    """
-    if email is None:
-        email = (recipient.email or "") if recipient is not None else ""
-    if recipient is None and not email:
-        raise ValueError("a notification needs a recipient or an e-mail address")
-    now = timezone.now()
-    notification = Notification.objects.create(
-        recipient=recipient, email=email, kind=kind, subject=subject[:200], body=body, link=link,
-        escalation=escalation, created_at=now, next_attempt_at=now,
-    )
-    deliver_soon()
-    return notification
+@dataclass(frozen=True)
+class Message:
+    """One notification to queue: to a user (`recipient_id`), or to an address that is not a user (`email`)."""
+
+    kind: str
+    subject: str
+    body: str = ""
+    link: str = ""
+    recipient_id: int | None = None
+    email: str = ""
+    escalation_id: int | None = None
+
+
+def notifications_queue(messages: Iterable[Message], *, at: datetime | None = None) -> list[Notification]:
+    """Add notifications to the outbox, inside the caller's transaction: one query for the recipients'
+    addresses, one insert, and one delivery task once the transaction commits."""
+    messages = list(messages)
+    user_ids = {m.recipient_id for m in messages if m.recipient_id is not None}
+    active = dict(
+        get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")
+    ) if user_ids else {}
+    at = at or timezone.now()
+    rows = []
+    for message in messages:
+        if message.recipient_id is not None:
+            if message.recipient_id not in active:
+                continue  # an inactive (or deleted) user is told nothing
+            email = active[message.recipient_id] or ""
+        elif message.email:
+            email = message.email
+        else:
+            raise ValueError("a notification needs a recipient or an e-mail address")
+        rows.append(Notification(
+            recipient_id=message.recipient_id, email=email, kind=message.kind, subject=message.subject[:200],
+            body=message.body, link=message.link[:300], escalation_id=message.escalation_id, created_at=at,
+            next_attempt_at=at,
+        ))
+    if rows:
+        rows = Notification.objects.bulk_create(rows)
+        deliver_soon()
+    return rows
+
+
+def notification_queue(*, recipient=None, email: str = "", kind: str, subject: str, body: str = "",
+                       link: str = "") -> Notification | None:
+    """Queue one notification (see `notifications_queue`). None if the recipient is inactive."""
+    queued = notifications_queue([Message(
+        kind=kind, subject=subject, body=body, link=link, email=email,
+        recipient_id=recipient.pk if recipient is not None else None,
+    )])
+    return queued[0] if queued else None
 
 
 def _enqueue_delivery() -> None:
-    from .tasks import deliver_notifications
+    # Sent by name: the outbox needs no import of the tasks module (which imports the sweep, which queues here).
+    from celery import current_app
 
-    deliver_notifications.delay()
+    current_app.send_task(DELIVERY_TASK)
 
 
 def deliver_soon() -> None:
-    """Ask a worker to deliver once the current transaction commits (beat's safety net catches a miss)."""
+    """Ask a worker to deliver once the current transaction commits: once per transaction, however many
+    notifications it queued (beat's safety net catches a lost message)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is _enqueue_delivery for _, func, _ in connection.run_on_commit):
+        return
     transaction.on_commit(_enqueue_delivery, robust=True)
 
 

@@ -1,48 +1,27 @@
-from functools import wraps
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import deadlines, notify
-from .access import Role, primary_role, user_roles
-from .errors import DomainError
-from .forms import reject_markup
-
-
-def require_role(*roles: Role):
-    """View decorator: signed-in users without one of these roles get 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not user_roles(request.user) & set(roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+from . import deadlines, notify, site
+from .access import Role, deny_unless, has_role, primary_role, require_role
+from .codes import NO_RATING, Brag
+from .forms import run_service
+from .models import SweepRun
 
 
 @require_GET
 def home(request):
-    """Send each person to the page their day starts on."""
-    role = primary_role(request.user)
-    if role in (Role.SCREENER, Role.MANAGER):
-        return redirect("contacts:queue")
-    if role == Role.PARTNER:
-        return redirect("enquiries:inbox")
-    if role == Role.ADMIN or request.user.is_staff:
-        return redirect("admin:index")
-    return redirect("no_role")
+    """Send each person to the page their day starts on (each app registers its roles' home pages)."""
+    home = site.home_for(primary_role(request.user))
+    if home is None and request.user.is_staff:
+        home = "admin:index"
+    return redirect(home or "no_role")
 
 
 @require_GET
@@ -63,17 +42,11 @@ def healthz(request):
 
 
 class AcknowledgeForm(forms.Form):
-    note = forms.CharField(
-        label="What is being done about it",
-        help_text="For example: strategy discussion booked for 14:00 with police and health.",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        validators=[reject_markup],
-        error_messages={"required": "Enter a note saying what is being done about the breach"},
-    )
+    note = deadlines.ACKNOWLEDGEMENT_NOTE.form_field()
 
 
-AT_RISK_RATINGS = {"red": "red", "amber": "amber", "green": "green", "blue": "blue", "none": ""}
+# ?rating=<value> in the address: each rating by its own code, "none" for clocks with no rating yet.
+AT_RISK_RATINGS = {**{value: value for value in Brag.values}, "none": NO_RATING}
 
 
 @require_GET
@@ -84,7 +57,7 @@ def at_risk(request):
     Managers see every clock in the MASH and acknowledge breaches; a screener sees the contacts assigned
     to them (where their warnings and digests link) and cannot acknowledge.
     """
-    manager = Role.MANAGER in user_roles(request.user)
+    manager = has_role(request.user, Role.MANAGER)
     # ?rating=red (or none) shows that rating alone, a page at a time; otherwise the whole board.
     rating = AT_RISK_RATINGS.get(request.GET.get("rating", ""))
     board = deadlines.at_risk(user=request.user, mine=not manager, rating=rating, page=request.GET.get("page", 1))
@@ -103,26 +76,19 @@ def at_risk(request):
 def escalation_detail(request, pk: int):
     """One breach (or warning) of one clock, with the form that acknowledges it."""
     escalation = deadlines.get_escalation_for_user(request.user, pk)
-    if Role.MANAGER not in user_roles(request.user):
-        raise PermissionDenied
+    deny_unless(has_role(request.user, Role.MANAGER))
     return render(request, "mash/acknowledge.html", {"escalation": escalation, "form": AcknowledgeForm()})
 
 
 @require_POST
 def escalation_acknowledge(request, pk: int):
     escalation = deadlines.get_escalation_for_user(request.user, pk)
-    if Role.MANAGER not in user_roles(request.user):
-        raise PermissionDenied
+    deny_unless(has_role(request.user, Role.MANAGER))
     form = AcknowledgeForm(request.POST)
-    if form.is_valid():
-        try:
-            deadlines.escalation_acknowledge(actor=request.user, escalation_id=escalation.pk,
-                                             note=form.cleaned_data["note"])
-        except DomainError as error:
-            form.add_error("note" if error.field == "note" else None, error.message)
-        else:
-            messages.success(request, f"Breach acknowledged: {escalation.target_label}. It will not escalate further.")
-            return redirect("at_risk")
+    if form.is_valid() and run_service(form, deadlines.escalation_acknowledge, actor=request.user,
+                                       escalation_id=escalation.pk, note=form.cleaned_data["note"]):
+        messages.success(request, f"Breach acknowledged: {escalation.target_label}. It will not escalate further.")
+        return redirect("at_risk")
     return render(request, "mash/acknowledge.html", {"escalation": escalation, "form": form}, status=400)
 
 
@@ -138,8 +104,6 @@ def sweep_health(request):
             "last_duration_ms": last.duration_ms if last else None,
             "age_seconds": int(health["age"].total_seconds()) if last else None,
         }, status=503 if health["stale"] else 200)
-    from .models import SweepRun
-
     return render(request, "mash/sweep_health.html", {
         "health": health, "runs": SweepRun.objects.order_by("-started_at", "-id")[:20],
     })

@@ -96,7 +96,7 @@ def test_contact_page_query_count_does_not_grow_with_history(personas, client_fo
     for _ in range(10):  # more history for the same child
         services.contact_create(
             actor=personas.screener, received_at=contact.received_at, channel="phone", referrer_name="R",
-            referral_source="2A", concern="More.",
+            referral_source="2A", concern="More.", consent_answer="given",
             children=[services.SubjectInput(first_name="x", last_name="y", person_id=child.pk)],
         )
     assert count_queries(client, path) == few

@@ -52,7 +52,7 @@ def make_contact(actor, *, received_at=None, children=1, **kwargs):
     ]
     defaults = {
         "channel": "phone", "referrer_name": "A Referrer", "referral_source": "2A",
-        "concern": "A concern about the child.",
+        "concern": "A concern about the child.", "consent_answer": "given",
     }
     defaults.update(kwargs)
     return contact_create(actor=actor, received_at=received_at, children=kids, **defaults)

@@ -17,7 +17,7 @@ from contacts.actions import ContactAction
 from contacts.models import Contact, ContactSubject, Person
 from contacts.views_import import notifications_import_page
 from mash.errors import DomainError
-from mash.models import AuditAction, AuditEvent
+from mash.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def test_good_file_imports_one_contact_per_notification(personas):
     assert second.concern == "[Missing, Medium risk, occurred 02 Jul 2025 00:00] Reported missing overnight."
     assert [s.role for s in second.subjects.all()] == ["subject_child"]
     for contact in (first, second):
-        assert AuditEvent.objects.filter(action=AuditAction.CONTACT_CREATED, target_id=str(contact.pk)).count() == 1
+        assert AuditEvent.objects.filter(action=ContactAction.CONTACT_CREATED, target_id=str(contact.pk)).count() == 1
         imported = AuditEvent.objects.get(action=ContactAction.NOTIFICATIONS_IMPORTED, target_id=str(contact.pk))
         assert imported.actor == personas.manager
     assert AuditEvent.objects.get(

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from contacts.actions import ContactAction
 from contacts.models import Contact, ContactSubject, Person, ReferenceCounter
 from mash.clock import DEFAULT_CALENDAR
-from mash.models import AuditAction, AuditEvent
+from mash.models import AuditEvent
 
 from .factories import contact_post
 
@@ -20,7 +21,7 @@ NEW = "/contacts/new/"
 
 def counts():
     return (Contact.objects.count(), Person.objects.count(), ContactSubject.objects.count(),
-            AuditEvent.objects.filter(action=AuditAction.CONTACT_CREATED).count())
+            AuditEvent.objects.filter(action=ContactAction.CONTACT_CREATED).count())
 
 
 def test_screener_records_contact_with_two_children(personas, client_for):
@@ -45,7 +46,7 @@ def test_screener_records_contact_with_two_children(personas, client_for):
     assert contact.clock_stage == "contact_decision"
     assert contact.due_at == DEFAULT_CALENDAR.add_working_days(contact.received_at, 1)
     assert contact.met_at is None
-    event = AuditEvent.objects.get(action=AuditAction.CONTACT_CREATED)
+    event = AuditEvent.objects.get(action=ContactAction.CONTACT_CREATED)
     assert event.actor == personas.screener and event.target_id == str(contact.pk)
     assert contact.history.count() == 1
 
@@ -138,7 +139,7 @@ def test_contact_page_view_is_audited(personas, client_for):
     client.post(NEW, contact_post())
     contact = Contact.objects.get()
     client_for(personas.manager).get(contact.get_absolute_url())
-    viewed = AuditEvent.objects.filter(action=AuditAction.CONTACT_VIEWED, target_id=str(contact.pk))
+    viewed = AuditEvent.objects.filter(action=ContactAction.CONTACT_VIEWED, target_id=str(contact.pk))
     assert viewed.count() == 1
     assert viewed.get().actor == personas.manager
 
@@ -150,7 +151,7 @@ def test_many_views_do_not_crowd_the_work_out_of_the_timeline(personas, client_f
     client.post(NEW, contact_post())
     contact = Contact.objects.get()
     AuditEvent.objects.bulk_create([
-        AuditEvent(actor=personas.manager, actor_label="manager", action=AuditAction.CONTACT_VIEWED,
+        AuditEvent(actor=personas.manager, actor_label="manager", action=ContactAction.CONTACT_VIEWED,
                    target_type=ContentType.objects.get_for_model(Contact), target_id=str(contact.pk))
         for _ in range(250)
     ])

@@ -123,7 +123,8 @@ def test_queue_filters(personas, client_for):
     lvl = LevelOfNeed.objects.get(document__active=True, number=2)
     for c, brag in ((overdue, "green"), (fresh, "blue")):
         services.screening_submit(actor=personas.screener, contact=c, worries="w", working_well="w",
-                                  needs_to_happen="n", history_checked=True, level=lvl, criteria=[],
+                                  needs_to_happen="n", history_checked=True, level=lvl,
+                                  criteria=list(lvl.criteria.all()[:1]),
                                   proposed_brag=brag, rationale="r", recommendation="route")
     services.rating_decide(actor=personas.manager, contact=overdue, brag="green")
     manager = client_for(personas.manager)

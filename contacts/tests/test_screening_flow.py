@@ -176,7 +176,7 @@ def test_contacts_older_than_twelve_months_do_not_count(personas):
     for _ in range(2):
         c = services.contact_create(
             actor=personas.screener, received_at=timezone.now() - timedelta(hours=1), channel="phone",
-            referrer_name="X", referral_source="2A", concern="Concern.",
+            referrer_name="X", referral_source="2A", concern="Concern.", consent_answer="given",
             children=[SubjectInput(first_name=person.first_name, last_name=person.last_name, person_id=person.pk)],
         )
     assert c.repeat_flag is False

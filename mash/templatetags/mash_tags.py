@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from django import template
 from django.utils import timezone
 
+from mash.codes import BRAG_TAG_CLASS, NO_RATING, NO_RATING_LABEL, Brag, brag_label
+
 register = template.Library()
 
 
@@ -51,15 +53,12 @@ def clock_tag(obj):
     return {"status": status}
 
 
-RATING_TAGS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green",
-               "blue": "govuk-tag--blue"}
-
-
 @register.inclusion_tag("mash/rating_tag.html")
-def rating_tag(rating: str):
-    """A BRAG rating as a coloured tag ('No rating' in grey for '')."""
-    labels = {"red": "Red", "amber": "Amber", "green": "Green", "blue": "Blue"}
-    return {"label": labels.get(rating, "No rating"), "css": RATING_TAGS.get(rating, "govuk-tag--grey")}
+def rating_tag(rating: str, unrated: str = NO_RATING_LABEL):
+    """A BRAG rating as a coloured tag; no rating yet is a grey tag saying `unrated` (nothing when that is "")."""
+    if rating not in Brag.values:
+        return {"label": unrated, "css": BRAG_TAG_CLASS[NO_RATING]}
+    return {"label": brag_label(rating), "css": BRAG_TAG_CLASS[rating]}
 
 
 @register.filter

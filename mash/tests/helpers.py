@@ -43,19 +43,13 @@ def times_told(recipient, kind: str, contacts) -> Counter:
 def broken_for(row, callable_name: str):
     """Within the block, the sweep's registration for `row`'s model fails on `row` in `callable_name`
     ("label", "url", "rating" or "responsible"), as an app's bug would."""
-    from mash.deadlines import Registration, _registry
-
     model = type(row)
-    original = _registry[model]
-    working = getattr(original, callable_name)
+    working = getattr(deadlines.registration_for(model), callable_name)
 
     def broken(record, *args):
         if record.pk == row.pk:
             raise RuntimeError("broken row")
         return working(record, *args)
 
-    _registry[model] = Registration(**{**vars(original), callable_name: broken})
-    try:
+    with deadlines.registration_replaced(model, **{callable_name: broken}):
         yield
-    finally:
-        _registry[model] = original

@@ -229,34 +229,30 @@ def test_every_digest_opens_for_its_recipient_and_lists_its_contacts_whatever_th
         assert all(contact.reference in html for contact in burst), (user, digest.link)
 
 
-def test_a_digest_link_that_fails_falls_back_to_the_board(personas, monkeypatch):
+def test_a_digest_link_that_fails_falls_back_to_the_board(personas):
     from contacts.models import Contact
-
-    registration = deadlines._registry[Contact]
 
     def broken(kind):
         raise RuntimeError("the app's digest_url is broken")
 
-    monkeypatch.setitem(deadlines._registry, Contact, registration.__class__(
-        **{**vars(registration), "digest_url": broken}))
     now = timezone.now()
-    for _ in range(6):
-        clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
-    result = deadlines.sweep(now=now)
+    with deadlines.registration_replaced(Contact, digest_url=broken):
+        for _ in range(6):
+            clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
+        result = deadlines.sweep(now=now)
     assert result.breaches == 6 and result.errors == 0
     digest = Notification.objects.get(recipient=personas.manager, kind="escalation.breach.digest")
     assert digest.link == "/at-risk/"
-    monkeypatch.setitem(deadlines._registry, Contact, registration.__class__(
-        **{**vars(registration), "digest_url": lambda kind: "/" + "x" * 400}))
-    for _ in range(6):
-        clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
-    deadlines.sweep(now=now)
+    with deadlines.registration_replaced(Contact, digest_url=lambda kind: "/" + "x" * 400):
+        for _ in range(6):
+            clocked_contact(personas.screener, started_at=now - timedelta(hours=5))
+        deadlines.sweep(now=now)
     assert {n.link for n in Notification.objects.filter(kind="escalation.breach.digest")} == {"/at-risk/"}
 
 
 def test_the_board_shows_the_most_overdue_of_each_rating_and_links_to_all(personas, client_for, monkeypatch):
-    monkeypatch.setattr(deadlines, "AT_RISK_SHOWN", 2)
-    monkeypatch.setattr(deadlines, "AT_RISK_PAGE", 2)
+    monkeypatch.setattr(deadlines.selectors, "AT_RISK_SHOWN", 2)
+    monkeypatch.setattr(deadlines.selectors, "AT_RISK_PAGE", 2)
     now = timezone.now()
     greens = [clocked_contact(personas.screener, started_at=now - timedelta(days=20 + 7 * i), rating="green")
               for i in range(5)]

@@ -51,8 +51,13 @@ def test_window_for_prefers_the_rating_then_any_rating():
         deadlines.window_for("no_such_stage")
 
 
-def test_window_for_puts_back_defaults_after_a_flush():
+def test_a_missing_window_is_a_configuration_error_said_plainly():
+    # Nothing re-creates windows at run time (the migration seeds them; the test fixture puts them back).
     ResponseWindow.objects.all().delete()
+    with pytest.raises(DomainError, match="No response window is configured for brag_response \\(amber\\)"):
+        deadlines.window_for("brag_response", "amber")
+    assert not ResponseWindow.objects.exists()
+    assert deadlines.windows_ensure_defaults() == len(deadlines.DEFAULT_WINDOWS)
     assert deadlines.window_for("brag_response", "amber").limit == 36
 
 
