@@ -28,6 +28,7 @@ chromium:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 ## make test: the whole suite on real PostgreSQL and Redis, with browser tests in Debian's Chromium.
 test: install services chromium lint

@@ -32,10 +32,6 @@ def normalise_nhs_number(value: str) -> str:
     return digits
 
 
-def format_nhs_number(digits: str) -> str:
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else digits
-
-
 def normalise_postcode(value: str) -> str:
     """Upper-case, one space before the last three characters; '' stays ''. Raises on a bad format."""
     compact = re.sub(r"\s+", "", value or "").upper()

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from .errors import Problems
 
@@ -78,7 +79,10 @@ class Text:
         widget = forms.Textarea(attrs={"rows": self.rows, **attrs}) if self.rows else forms.TextInput(attrs=attrs)
         options = {"label": self.label, "required": False, "help_text": self.help_text, "widget": widget}
         options.update(overrides)
-        return forms.CharField(**options)
+        field = forms.CharField(**options)
+        # Django refuses NUL itself, with its own words: leave it to the rule, so every channel says the same.
+        field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        return field
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,99 @@
-"""Every contacts view, every persona: outsiders 404, wrong roles 403, wrong methods 405."""
+"""Every URL the resolver knows, every persona: the access decision for each is written down here, and a URL
+with no decision fails the suite.
+
+The matrix is keyed by the URL's route (as `contacts/<str:reference>/screen/`), discovered from Django's
+resolver (the Django admin aside: tests/test_access.py covers it). For each, the methods it answers (others get
+405) and what each of the seven personas gets: anonymous, outsider (signed in, no role), screener, manager, a
+partner from each of two agencies, and the administrator.
+"""
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from contacts import services
 from contacts.models import LevelOfNeed, ThresholdCriterion
 from contacts.tests.factories import make_contact
+from mash import deadlines
+from mash.models import Escalation
+from mash.tests.helpers import clocked_contact
 
 pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "outsider", "screener", "manager", "police", "health", "admin")
+
+# What a persona gets: OK (the page, a redirect after a write, or the form again with its errors), or a refusal.
+OK = "ok"  # 200, 302 or 400: the view ran for this person
+SIGN_IN = "sign-in"  # 302 to the sign-in page
+DENIED = 403  # may see the page's world, not do this
+HIDDEN = 404  # must not learn the record exists
+
+
+def expect(default, **persona):
+    unknown = set(persona) - set(PERSONAS)
+    assert not unknown, unknown
+    return {p: persona.get(p, default) for p in PERSONAS}
+
+
+def mash_only(**extra):
+    """Screening social workers and managers: everyone else is refused (403) or sent to sign in."""
+    return expect(DENIED, **{"anonymous": SIGN_IN, "screener": OK, "manager": OK, **extra})
+
+
+def mash_record(**extra):
+    """A page about one record of the MASH: outside the MASH, nobody may learn it exists (404)."""
+    return expect(HIDDEN, **{"anonymous": SIGN_IN, "screener": OK, "manager": OK, **extra})
+
+
+EVERYONE_SIGNED_IN = expect(OK, anonymous=SIGN_IN)
+# Someone already signed in is sent home from the sign-in page, whatever the method: check its methods signed out.
+METHODS_CHECKED_SIGNED_OUT = {"sign-in/"}
+
+# route -> (methods it answers, who gets what, the path's arguments)
+MATRIX = {
+    "": ({"GET"}, EVERYONE_SIGNED_IN, {}),
+    "no-role/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN), {}),  # the page itself says "no role" with a 403
+    "healthz": ({"GET"}, expect(OK), {}),
+    "sign-in/": ({"GET", "POST", "PUT"}, expect(OK), {}),  # Django's LoginView takes PUT as POST
+    "sign-out/": ({"POST"}, expect(SIGN_IN), {}),  # signed out, and sent to sign in again
+    "at-risk/": ({"GET"}, mash_only(), {}),
+    "at-risk/<int:pk>/": ({"GET"}, mash_record(screener=DENIED), {"pk": "escalation"}),
+    "at-risk/<int:pk>/acknowledge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "escalation"}),
+    "notifications/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
+    "notifications/read/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "health/sweep/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK), {}),
+    "contacts/": ({"GET"}, mash_only(), {}),
+    "contacts/returned/": ({"GET"}, mash_only(), {}),
+    "contacts/manage/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "contacts/new/": ({"GET", "POST"}, mash_only(), {}),
+    "contacts/import/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
+    "contacts/people/<int:pk>/": ({"GET"}, mash_record(), {"pk": "person"}),
+    "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
+    "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
+    "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
+    "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
+    "contacts/<str:reference>/return/": ({"POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
+    "contacts/<str:reference>/revise/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
+    "contacts/<str:reference>/outcome/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
+    "contacts/<str:reference>/pass-to-allocated-worker/": ({"POST"}, mash_record(), {"reference": "reference"}),
+    "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK), {}),
+}
+
+
+def routes(resolver=None, prefix=""):
+    """Every route the resolver knows, but the Django admin's."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            yield from routes(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route
 
 
 def propose(contact, actor):
@@ -24,47 +109,59 @@ def propose(contact, actor):
 def world(personas):
     contact = make_contact(personas.screener)
     propose(contact, personas.screener)
-    person = contact.subjects.get().person
-    return {"ref": contact.reference, "pk": person.pk}
+    breached = clocked_contact(personas.screener, started_at=timezone.now() - timedelta(hours=5))
+    deadlines.sweep()
+    return {
+        "reference": contact.reference,
+        "person": contact.subjects.get().person.pk,
+        "escalation": Escalation.objects.get(target_id=breached.pk, kind="breach").pk,
+    }
 
 
-# (url, allowed methods, roles who may use it; everyone else in the MASH gets 403, partners 404 where
-# the URL names a record and 403 where it does not)
-VIEWS = [
-    ("/contacts/", {"GET"}, {"screener", "manager"}, False),
-    ("/contacts/returned/", {"GET"}, {"screener", "manager"}, False),
-    ("/contacts/manage/", {"GET"}, {"manager"}, False),
-    ("/contacts/new/", {"GET", "POST"}, {"screener", "manager"}, False),
-    ("/contacts/{ref}/", {"GET"}, {"screener", "manager"}, True),
-    ("/contacts/{ref}/screen/", {"GET", "POST"}, {"screener", "manager"}, True),
-    ("/contacts/{ref}/decide/", {"GET", "POST"}, {"manager"}, True),
-    ("/contacts/{ref}/return/", {"POST"}, {"manager"}, True),
-    ("/contacts/{ref}/revise/", {"GET", "POST"}, {"screener", "manager"}, True),
-    ("/contacts/{ref}/outcome/", {"GET", "POST"}, {"manager"}, True),
-    ("/contacts/{ref}/pass-to-allocated-worker/", {"POST"}, {"screener", "manager"}, True),
-    ("/contacts/people/{pk}/", {"GET"}, {"screener", "manager"}, True),
-    ("/contacts/people/{pk}/merge/", {"POST"}, {"manager"}, True),
-    ("/at-risk/", {"GET"}, {"screener", "manager"}, False),
-]
+def test_every_url_has_an_access_decision():
+    known = set(routes())
+    assert known - set(MATRIX) == set(), "URLs with no entry in the permission matrix: decide who may use them"
+    assert set(MATRIX) - known == set(), "entries for URLs that no longer exist"
 
 
-@pytest.mark.parametrize(("url", "methods", "roles", "names_a_record"), VIEWS, ids=[v[0] for v in VIEWS])
-def test_permission_matrix(personas, world, client, url, methods, roles, names_a_record):
-    path = url.format(**world)
-    cast = {"screener": personas.screener2, "manager": personas.manager, "police": personas.police_partner,
-            "health": personas.health_partner, "outsider": personas.outsider}
+def _path(route: str, args: dict, world: dict) -> str:
+    path = route
+    for converter in ("<int:pk>", "<str:reference>"):
+        name = converter.strip("<>").split(":")[1]
+        if converter in path:
+            path = path.replace(converter, str(world[args[name]]))
+    return "/" + path
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: "/" + r)
+def test_permission_matrix(personas, world, client, route):
+    methods, decisions, args = MATRIX[route]
+    path = _path(route, args, world)
+    cast = {"anonymous": None, "outsider": personas.outsider, "screener": personas.screener2,
+            "manager": personas.manager, "police": personas.police_partner, "health": personas.health_partner,
+            "admin": personas.admin}
     for name, user in cast.items():
-        client.force_login(user)
-        method = sorted(methods)[0].lower()
-        status = getattr(client, method)(path).status_code
-        if name in roles:
-            assert status not in (403, 404, 405), f"{name} {method.upper()} {path} -> {status}"
-        elif name in ("police", "health", "outsider") and names_a_record:
-            assert status == 404, f"{name} must not learn that {path} exists (got {status})"
-        else:
-            assert status == 403, f"{name} {method.upper()} {path} -> {status}"
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for method in sorted(methods):
+            response = getattr(client, method.lower())(path)
+            status, wanted = response.status_code, decisions[name]
+            said = f"{name} {method} {path} -> {status}"
+            if wanted == OK:
+                assert status in (200, 302, 400), said
+                if status == 302:
+                    assert not response["Location"].startswith("/sign-in/"), said
+            elif wanted == SIGN_IN:
+                assert status == 302 and response["Location"].startswith("/sign-in/"), said
+            else:
+                assert status == wanted, f"{said}, wanted {wanted}"
+        if (user is None) != (route in METHODS_CHECKED_SIGNED_OUT):
+            continue  # anonymous is sent to sign in before a method is checked (but on the sign-in page)
         for wrong in {"GET", "POST", "PUT", "DELETE"} - methods:
-            assert getattr(client, wrong.lower())(path).status_code == 405, f"{wrong} {path}"
+            if user is not None:
+                client.force_login(user)  # again: the sign-out above signed them out
+            assert getattr(client, wrong.lower())(path).status_code == 405, f"{name} {wrong} {path}"
 
 
 def count_queries(client, path):

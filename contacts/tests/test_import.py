@@ -249,7 +249,6 @@ def test_size_limit_is_a_setting(settings):
 # ------------------------------------------------------------------------------------------- the page
 
 
-@pytest.mark.urls("contacts.tests.import_urls")
 class TestPage:
     def upload(self, client, data: bytes, name="notifications.csv"):
         return client.post(URL, {"file": SimpleUploadedFile(name, data, content_type="text/csv")})

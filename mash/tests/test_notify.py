@@ -103,3 +103,42 @@ def test_mark_read_touches_only_your_own(personas):
     theirs.refresh_from_db()
     assert theirs.read_at is None
     assert notify.unread_count(personas.manager) == 0 and notify.unread_count(personas.screener) == 1
+
+
+def test_one_delivery_task_per_transaction_however_many_are_queued(personas, django_capture_on_commit_callbacks):
+    """Services and the sweep queue through one function; a transaction that queues many sends one task."""
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        notify.notification_queue(recipient=personas.manager, kind="a", subject="One")
+        notify.notifications_queue([notify.Message(kind="b", subject="Two", recipient_id=personas.screener.pk),
+                                    notify.Message(kind="b", subject="Three", email="jo@school.example")])
+        with transaction.atomic():  # a savepoint inside the same transaction
+            notify.notification_queue(recipient=personas.screener2, kind="c", subject="Four")
+    assert Notification.objects.count() == 4
+    assert [c.__name__ for c in callbacks] == ["_enqueue_delivery"]
+
+
+def test_a_rolled_back_savepoint_does_not_lose_the_delivery(personas, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                notify.notification_queue(recipient=personas.manager, kind="a", subject="Rolled back")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        notify.notification_queue(recipient=personas.screener, kind="b", subject="Kept")
+    assert list(Notification.objects.values_list("subject", flat=True)) == ["Kept"]
+    assert len(callbacks) == 1
+
+
+def test_an_inactive_user_is_told_nothing(personas):
+    personas.screener.is_active = False
+    personas.screener.save()
+    assert notify.notification_queue(recipient=personas.screener, kind="test", subject="Due soon") is None
+    queued = notify.notifications_queue([notify.Message(kind="t", subject="s", recipient_id=personas.screener.pk),
+                                         notify.Message(kind="t", subject="s", recipient_id=personas.manager.pk)])
+    assert [n.recipient for n in queued] == [personas.manager]
+    assert not Notification.objects.filter(recipient=personas.screener).exists()
