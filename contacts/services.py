@@ -14,7 +14,7 @@ from mash.audit import audit_record
 from mash.codes import Stage
 from mash.errors import DomainError, Problems
 
-from . import rules
+from . import rules, signals
 from .actions import ContactAction
 from .codes import (
     CHILD_ROLES,
@@ -436,6 +436,8 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
     audit_record(actor=actor, action=ContactAction.OUTCOME_DECIDED, target=contact,
                  changes={"outcome": kind, "receiving_team": str(receiving_team or ""), "rationale": rationale,
                           "referrer_told": feedback or "no e-mail address"})
+    signals.outcome_decided.send(sender=Contact, contact=contact, outcome=outcome, actor=actor,
+                                 referrer_told=feedback, receiving_team=receiving_team)
     if receiving_team is not None:
         notify.notifications_queue(
             notify.Message(recipient_id=member_id, kind="outcome_received",

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mash import site
 from mash.access import deny_unless, require_perms
 from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
@@ -185,7 +186,7 @@ def manager_queue(request):
     return _queue(request, title="Approvals and outcomes", states=selectors.MANAGER_STATES, tabs=_tabs(request))
 
 
-def _detail_context(contact, **extra):
+def _detail_context(request, contact, **extra):
     # Views of the record are audited but are not steps of the work: leave them out in the query, or a
     # much-viewed contact's timeline would be crowded out of the page.
     trail = list(audit_trail(contact).exclude(action__in=NOT_IN_TIMELINE)[:200])
@@ -203,6 +204,8 @@ def _detail_context(contact, **extra):
         "pending": selectors.pending_rating(contact),
         "allocated": allocated,
         "repeat_threshold": settings.REPEAT_CONTACT_THRESHOLD,
+        # What other apps show on the contact page (consent, enquiries), each checking its own access.
+        "panels": site.panels("contact", request, contact),
         **extra,
     }
 
@@ -211,7 +214,7 @@ def _detail_context(contact, **extra):
 def contact_detail(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     services.contact_record_view(actor=request.user, contact=contact)
-    return render(request, "contacts/contact_detail.html", _detail_context(contact))
+    return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
 
 
 @require_http_methods(["GET", "POST"])
@@ -319,7 +322,7 @@ def pass_to_allocated(request, reference: str):
         messages.success(request, f"{contact.reference} passed to the allocated worker, who has been notified.")
         return redirect(contact)
     return render(request, "contacts/contact_detail.html",
-                  _detail_context(contact, pass_form=form), status=400)
+                  _detail_context(request, contact, pass_form=form), status=400)
 
 
 def _possible_duplicates(person: Person) -> list[matching.Candidate]:

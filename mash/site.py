@@ -6,6 +6,7 @@ read what they registered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .access import Role
@@ -44,3 +45,38 @@ def set_home(role: Role, url_name: str) -> None:
 
 def home_for(role: Role | None) -> str | None:
     return _HOMES.get(role) if role is not None else None
+
+
+# --- panels: what other apps show on an app's page -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    page: str
+    template: str
+    context: Callable[..., dict | None]
+    order: int
+
+
+_PANELS: list[Panel] = []
+
+
+def add_panel(page: str, template: str, *, context: Callable[..., dict | None], order: int) -> None:
+    """Show `template` on `page` (e.g. "contact": the contact page) for whoever `context(request, obj)` returns a
+    dict for (None: not shown to this person). An app adds its part of another app's page this way, so the page's
+    app imports nothing of it (e.g. consent's panel on the contact page)."""
+    _PANELS[:] = [p for p in _PANELS if (p.page, p.template) != (page, template)]
+    _PANELS.append(Panel(page, template, context, order))
+    _PANELS.sort(key=lambda p: (p.page, p.order, p.template))
+
+
+def panels(page: str, request, obj) -> list[dict]:
+    """The panels to draw on `page` about `obj` for this request: [{"template": ..., "panel": context}]."""
+    shown = []
+    for panel in _PANELS:
+        if panel.page != page:
+            continue
+        context = panel.context(request, obj)
+        if context is not None:
+            shown.append({"template": panel.template, "panel": context})
+    return shown
