@@ -290,7 +290,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
-CONTACT_DECISION_WORKING_DAYS = env.int("CONTACT_DECISION_WORKING_DAYS", default=1)
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
