@@ -234,14 +234,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery. With no broker configured, kombu's filesystem transport keeps `make run` self-contained.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed"):
-        _folder.mkdir(parents=True, exist_ok=True)
+    # Every folder under VAR_DIR: kombu's defaults are relative to the working directory (the repository root).
+    _celery_dir = VAR_DIR / "celery"
+    for _folder in ("queue", "processed", "control"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # the exchange tables (broadcasts, the workers' pidbox); kombu's default is ./control
+        "control_folder": str(_celery_dir / "control"),
     }
 # The queue this deployment's tasks go to and its workers read: two deployments (or test runs) sharing one
 # broker keep apart by naming their own.

@@ -74,11 +74,20 @@ def assert_all_came_up_and_stopped(page: str, log: str, port_check: bool = True)
     assert "Demo ready" in log
 
 
+def assert_no_runtime_files_committed():
+    listed = subprocess.run(["git", "ls-files", "--", "control", "var"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0 and listed.stdout == "", listed.stdout + listed.stderr
+
+
 def test_make_run_with_embedded_defaults(tmp_path):
     page, log = make_run({}, tmp_path)
     assert_all_came_up_and_stopped(page, log)
     assert (tmp_path / "var" / "mash.sqlite3").exists(), "SQLite file used when DATABASE_URL is unset"
     assert (tmp_path / "var" / "celery" / "queue").is_dir(), "filesystem transport used when no broker is set"
+    # Every runtime file under VAR_DIR: kombu's control folder (exchange tables) too, none in the repository.
+    assert (tmp_path / "var" / "celery" / "control").is_dir()
+    assert not (ROOT / "control").exists(), "kombu wrote control/ into the repository root (or it was left there)"
+    assert_no_runtime_files_committed()
 
 
 def test_make_run_with_postgresql_and_redis(tmp_path):

@@ -131,3 +131,25 @@ def test_start_up_stops_on_a_boolean_typo(variable, value, base):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert f"{variable}='{value}' is not a boolean: use one of 1/0, true/false, yes/no, on/off" in result.stderr
+
+
+def test_the_filesystem_transport_keeps_its_folders_under_var_dir(tmp_path):
+    """kombu's filesystem transport puts its exchange tables in ./control unless told otherwise: a broadcast
+    (what a worker's remote control uses) run from an empty folder must leave it empty."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"} and not k.startswith("PYTEST")}
+    env.update({"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+                "DJANGO_SETTINGS_MODULE": "mash.settings", "DEBUG": "1", "VAR_DIR": str(tmp_path / "var")})
+    code = "import django; django.setup(); from mash.celery import app; app.control.ping(timeout=0.1)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert list(cwd.iterdir()) == []
+    assert (tmp_path / "var" / "celery" / "control" / "reply.celery.pidbox.exchange").is_file()
+
+
+def test_no_runtime_files_are_committed():
+    listed = subprocess.run(["git", "ls-files", "--", "control", "var"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == "", "runtime files belong under var/, which git ignores"
