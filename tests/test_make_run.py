@@ -15,39 +15,60 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.processes, pytest.mark.xdist_group("processes")]
 
 
-def free_port() -> int:
+README_PORT = 8000  # the README's `make run` serves on http://127.0.0.1:8000
+
+
+def port_is_free(port: int) -> bool:
+    """As runserver binds (SO_REUSEADDR): a port a stopped server left in TIME_WAIT is free."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
-def wait_for(url: str, seconds: float) -> str:
+def readers_env(tmp_path: Path, overrides: dict) -> dict:
+    """The environment of someone who follows the README: none of the test run's settings, no PORT."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                        "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DEMO_MODE", "SESSION_COOKIE_SECURE",
+                        "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "PORT"}
+           and not k.startswith("PYTEST")}
+    # Only the runtime folder moves, so the test neither reads nor overwrites the checkout's own var/.
+    env.update({"VAR_DIR": str(tmp_path / "var"), **overrides})
+    return env
+
+
+def wait_for(url: str, seconds: float, proc: subprocess.Popen, log: Path) -> str:
     deadline = time.monotonic() + seconds
     last = None
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"make run exited ({proc.returncode}) before {url} answered:\n"
+                                 f"{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own local server)
                 return response.read().decode()
         except OSError as error:
             last = error
             time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {seconds}s: {last}")
+    raise AssertionError(f"{url} did not answer within {seconds}s: {last}\n{log.read_text()[-3000:]}")
 
 
 def make_run(env_overrides: dict, tmp_path: Path) -> tuple[str, str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE",
-                        "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DEMO_MODE", "SESSION_COOKIE_SECURE",
-                        "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"}
-           and not k.startswith("PYTEST")}
-    env.update({"PORT": str(port), "VAR_DIR": str(tmp_path / "var"), **env_overrides})
+    """`make run` exactly as the README writes it, on the port it promises."""
+    if not port_is_free(README_PORT):
+        pytest.fail(f"Port {README_PORT} is in use: this test runs `make run` as the README does, which serves on "
+                    f"{README_PORT}. Stop whatever is using it (a make run of your own?) and run the test again.")
+    env = readers_env(tmp_path, env_overrides)
     log = tmp_path / "make-run.log"
     with log.open("w") as out:
         proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
-        page = wait_for(f"http://127.0.0.1:{port}/sign-in/", 120)
+        page = wait_for(f"http://127.0.0.1:{README_PORT}/sign-in/", 120, proc, log)
         # Worker and beat are up too (their own start-up lines).
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -64,6 +85,7 @@ def make_run(env_overrides: dict, tmp_path: Path) -> tuple[str, str]:
             os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError("make run did not stop on Ctrl-C") from None
     text = log.read_text()
+    assert f"server at http://127.0.0.1:{README_PORT}/" in text, text[-3000:]
     return page, text
 
 
@@ -108,3 +130,4 @@ def test_make_run_with_postgresql_and_redis(tmp_path):
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
