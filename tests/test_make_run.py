@@ -1,6 +1,7 @@
 """`make run` as a new user runs it: web, worker and beat come up together; Ctrl-C stops them all."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -131,3 +132,29 @@ def test_make_run_with_postgresql_and_redis(tmp_path):
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+
+def test_make_run_on_a_port_in_use_says_which_and_how_to_choose_another(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        run = subprocess.run(["make", "run"], cwd=ROOT, env=readers_env(tmp_path, {"PORT": str(port)}),
+                             capture_output=True, text=True, timeout=120)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output
+    assert f"Port {port} is already in use (by another make run?). Stop it, or choose another port: PORT=" in output
+    other = int(re.search(r"PORT=(\d+) make run", output).group(1))
+    assert other != port and port_is_free(other), output
+    # Before anything else: nothing migrated, no server started.
+    assert not (tmp_path / "var").exists(), output
+    assert "migrate" not in output and "honcho" not in output, output
+    assert time.monotonic() - started < 30, "the check runs first, not after migrating"
+
+
+def test_make_run_refuses_a_port_that_is_no_number(tmp_path):
+    run = subprocess.run(["make", "run"], cwd=ROOT, env=readers_env(tmp_path, {"PORT": "80OO"}),
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "PORT must be a port number from 1 to 65535, not '80OO'" in run.stderr
+    assert not (tmp_path / "var").exists()
