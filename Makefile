@@ -14,11 +14,14 @@ install: $(VENV)/.installed
 
 ## make run: the web server, a Celery worker and Celery beat on http://127.0.0.1:8000 (Ctrl-C stops all).
 ## With no DATABASE_URL / REDIS_URL it runs on a SQLite file and an embedded Celery transport.
+## PORT=8001 make run serves on another port. honcho gives the web process its PORT from -p (its own default
+## is 5000, whatever the Procfile says), so the port is passed here; the check says so at once if it is taken.
 run: install
+	@$(PY) bin/check-port "$${PORT:-8000}"
 	@mkdir -p var
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho -f Procfile start
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho -f Procfile start -p "$${PORT:-8000}"
 
 services:
 	bin/ensure-services

@@ -48,7 +48,7 @@ referrer, ``[type, risk grade, occurred <time>] narrative`` as the concern, rece
   with that number). Everyone else is recorded new; the screener sees weaker candidates at screening.
 - **Audit**: ``contact_create`` writes its usual ``contact.created`` row; the import adds one
   ``contact.imported`` row per contact it made, with the force reference, type, risk grade and rows.
-- One import runs at a time (a PostgreSQL advisory lock), so two uploads of one file cannot both create it.
+- One import runs at a time (``mash.locks.named_lock``), so two uploads of one file cannot both create it.
 """
 
 import csv
@@ -61,12 +61,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import AgencyKind
 from mash.audit import audit_record
 from mash.errors import DomainError
+from mash.locks import named_lock
 
 from . import identifiers, matching
 from .actions import ContactAction
@@ -77,7 +78,7 @@ from .services import SubjectInput, contact_check, contact_create
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_ERRORS = 500  # listed; the rest are counted
 LONDON = ZoneInfo("Europe/London")
-LOCK_KEY = 7_262_001  # pg_advisory_xact_lock key: one notifications import at a time
+LOCK_NAME = "contacts.notifications_import"  # mash.locks.named_lock: one notifications import at a time
 
 COLUMNS = [
     "force_reference", "occurred_at", "type", "officer", "risk_grade", "role", "first_name", "last_name",
@@ -454,8 +455,7 @@ def notifications_import(
     received_at = timezone.now()
     organisation = _referrer_organisation(actor)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        named_lock(LOCK_NAME)
         imported = _imported_child_keys([n.force_reference for n in notifications])
         for done, notification in enumerate(notifications, start=1):
             matched = [bool(_child_keys(notification.force_reference, c) & imported) for c in notification.children]

@@ -289,3 +289,14 @@ class SweepRun(models.Model):
     def __str__(self):
         return f"Sweep at {self.started_at:%Y-%m-%d %H:%M:%S} ({self.duration_ms} ms)"
 
+
+
+class NamedLock(models.Model):
+    """A lock by name (mash.locks.named_lock), on SQLite only: writing the row takes the database's write lock
+    until the transaction ends. PostgreSQL uses an advisory lock instead and never writes here."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    taken_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.name

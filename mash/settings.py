@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,9 +21,27 @@ VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """The boolean in the environment variable `name`, or `default` when it is not set. Strict: a value that is not
+    one of 1/0, true/false, yes/no, on/off (any case, spaces around allowed), an empty one included, stops
+    start-up, rather than turning a typo such as DEBUG=ture into False."""
+    if name not in env.ENVIRON:
+        return default
+    value = env.str(name)  # resolves a proxied value (DEBUG=$OTHER) as django-environ does
+    word = value.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off (any case)"
+    )
+
+
+DEBUG = env_bool("DEBUG", default=False)
 # Demo logins are printed on the login page only in DEBUG or with this flag on.
-DEMO_MODE = env.bool("DEMO_MODE", default=DEBUG)
+DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-development-only-key-do-not-deploy")
@@ -145,15 +164,15 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Transport security. Off in DEBUG; on by default otherwise. SSL redirect is usually done by the
 # load balancer, so it is a separate switch (set it in production: see .env.production.example).
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -188,7 +207,7 @@ STORAGES = {
 # whitenoise warns on every start-up when the folder is missing (before collectstatic has run)
 with contextlib.suppress(OSError):
     Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=True)
 
 # E-mail (Django 6.1's MAILERS), configured from one URL: smtp+tls://user:pass@host:587, consolemail://
 _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
@@ -215,14 +234,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery. With no broker configured, kombu's filesystem transport keeps `make run` self-contained.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed"):
-        _folder.mkdir(parents=True, exist_ok=True)
+    # Every folder under VAR_DIR: kombu's defaults are relative to the working directory (the repository root).
+    _celery_dir = VAR_DIR / "celery"
+    for _folder in ("queue", "processed", "control"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # the exchange tables (broadcasts, the workers' pidbox); kombu's default is ./control
+        "control_folder": str(_celery_dir / "control"),
     }
 # The queue this deployment's tasks go to and its workers read: two deployments (or test runs) sharing one
 # broker keep apart by naming their own.
@@ -232,7 +254,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Deadlines (mash.deadlines): the sweep runs every SWEEP_INTERVAL_SECONDS; a message older than one
@@ -271,7 +293,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
-CONTACT_DECISION_WORKING_DAYS = env.int("CONTACT_DECISION_WORKING_DAYS", default=1)
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)

@@ -82,3 +82,74 @@ def test_seed_demo_refuses_outside_demo_mode(settings):
     settings.DEMO_MODE = False
     with pytest.raises(CommandError, match="demo"):
         call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), (" TRUE ", True), ("Yes", True), ("on", True),
+     ("0", False), ("false", False), ("False", False), (" no", False), ("OFF", False)],
+)
+def test_booleans_from_the_environment(monkeypatch, value, expected):
+    from mash.settings import env_bool
+
+    monkeypatch.setenv("MASH_TEST_FLAG", value)
+    assert env_bool("MASH_TEST_FLAG", default=not expected) is expected
+
+
+def test_an_unset_boolean_takes_its_default(monkeypatch):
+    from mash.settings import env_bool
+
+    monkeypatch.delenv("MASH_TEST_FLAG", raising=False)
+    assert env_bool("MASH_TEST_FLAG", default=True) is True
+    assert env_bool("MASH_TEST_FLAG", default=False) is False
+
+
+@pytest.mark.parametrize("value", ["ture", "2", "", "y", "enabled", "1 0"])
+def test_a_boolean_that_is_not_one_is_refused(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from mash.settings import env_bool
+
+    monkeypatch.setenv("MASH_TEST_FLAG", value)
+    with pytest.raises(ImproperlyConfigured, match=r"MASH_TEST_FLAG=.* is not a boolean: use one of 1/0, true/false"):
+        env_bool("MASH_TEST_FLAG", default=False)
+
+
+def test_every_boolean_setting_is_parsed_strictly():
+    import mash.settings
+
+    source = Path(mash.settings.__file__).read_text()
+    assert "env.bool(" not in source, "read booleans with env_bool: env.bool takes a typo for False"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "base"),
+    [("DEBUG", "ture", {}), ("SESSION_COOKIE_SECURE", "yes please", PRODUCTION)],
+)
+def test_start_up_stops_on_a_boolean_typo(variable, value, base):
+    result = run_manage("check", env_overrides={**base, variable: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{variable}='{value}' is not a boolean: use one of 1/0, true/false, yes/no, on/off" in result.stderr
+
+
+def test_the_filesystem_transport_keeps_its_folders_under_var_dir(tmp_path):
+    """kombu's filesystem transport puts its exchange tables in ./control unless told otherwise: a broadcast
+    (what a worker's remote control uses) run from an empty folder must leave it empty."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"} and not k.startswith("PYTEST")}
+    env.update({"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+                "DJANGO_SETTINGS_MODULE": "mash.settings", "DEBUG": "1", "VAR_DIR": str(tmp_path / "var")})
+    code = "import django; django.setup(); from mash.celery import app; app.control.ping(timeout=0.1)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert list(cwd.iterdir()) == []
+    assert (tmp_path / "var" / "celery" / "control" / "reply.celery.pidbox.exchange").is_file()
+
+
+def test_no_runtime_files_are_committed():
+    listed = subprocess.run(["git", "ls-files", "--", "control", "var"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == "", "runtime files belong under var/, which git ignores"
