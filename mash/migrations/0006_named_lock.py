@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mash', '0004_lean_indexes'),
+        ('mash', '0005_audit_action_registered'),
     ]
 
     operations = [
