@@ -298,16 +298,18 @@ def outcome_decide(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("contacts.add_outcome"))
     form = OutcomeForm(request.POST or None)
+    # What other apps put before the decision (e.g. the agencies' returns), each checking its own access.
+    context = {"contact": contact, "form": form, "panels": site.panels("outcome", request, contact)}
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.outcome_decide, actor=request.user, contact=contact,
                                            **form.cleaned_data):
             messages.success(request, f"Outcome recorded. {contact.reference} is closed and the referrer is told.")
             return redirect(contact)
-        return render(request, "contacts/outcome.html", {"contact": contact, "form": form}, status=400)
+        return render(request, "contacts/outcome.html", context, status=400)
     if contact.state != ContactState.AWAITING_OUTCOME:
         messages.info(request, "An outcome can be decided once the rating is approved.")
         return redirect(contact)
-    return render(request, "contacts/outcome.html", {"contact": contact, "form": form})
+    return render(request, "contacts/outcome.html", context)
 
 
 @require_POST

@@ -52,7 +52,7 @@ def home_for(role: Role | None) -> str | None:
 
 @dataclass(frozen=True)
 class Panel:
-    page: str
+    page: str  # "contact": the contact page; "outcome": the outcome decision page
     template: str
     context: Callable[..., dict | None]
     order: int
