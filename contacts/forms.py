@@ -8,7 +8,7 @@ import uuid
 from django import forms
 
 from agencies.models import Team
-from mash.forms import GovukDateInput, GovukDateTimeInput
+from mash.forms import GovukDateField, GovukDateTimeField
 
 from . import rules
 from .codes import Brag, PresentingFactor, Recommendation, SubjectRole
@@ -17,12 +17,10 @@ from .services import SubjectInput
 
 
 class ContactForm(forms.Form):
-    received_at = forms.DateTimeField(
+    received_at = GovukDateTimeField(
         label="When was the contact received?",
-        help_text="For example, 21/11/2026 14:30",
-        widget=GovukDateTimeInput(),
-        required=False,
-        error_messages={"invalid": "Enter the date and time the contact was received as a real date and time"},
+        help_text="For example, 21 11 2026 and 14 30 (24-hour clock)",
+        noun="Date received", time_noun="Time received",
     )
     channel = rules.CHANNEL.form_field(widget=forms.RadioSelect)
     referrer_name = rules.REFERRER_NAME.form_field()
@@ -59,17 +57,10 @@ class SubjectForm(forms.Form):
     role = forms.ChoiceField(label="Role", required=False)
     first_name = rules.FIRST_NAME.form_field()
     last_name = rules.LAST_NAME.form_field()
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        required=False,
-        widget=GovukDateInput(),
-        error_messages={"invalid": "Enter the date of birth as a real date"},
-    )
-    expected_date_of_birth = forms.DateField(
-        label="Expected date of birth (unborn child)",
-        required=False,
-        widget=GovukDateInput(),
-        error_messages={"invalid": "Enter the expected date of birth as a real date"},
+    date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 2019", noun="Date of birth")
+    expected_date_of_birth = GovukDateField(
+        label="Expected date of birth (unborn child)", help_text="For example, 14 9 2026",
+        noun="Expected date of birth",
     )
     nhs_number = forms.CharField(
         label="NHS number", required=False,
@@ -108,7 +99,7 @@ class AdultForm(SubjectForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", "Select a role"), *rules.ADULT_ROLE.choices]
-        self.fields["expected_date_of_birth"].widget = forms.HiddenInput()
+        del self.fields["expected_date_of_birth"]  # only an unborn child has one
 
 
 class BaseSubjectFormSet(forms.BaseFormSet):

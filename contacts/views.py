@@ -7,7 +7,7 @@ from mash import site
 from mash.access import deny_unless, require_perms
 from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
-from mash.forms import add_domain_errors, run_service
+from mash.forms import add_domain_errors, initial_from_data, run_service
 
 from . import matching, selectors, services
 from .actions import ContactAction
@@ -33,13 +33,12 @@ NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
 
 def _answers_with_another_row(post):
     """'Add another child' / 'Add an adult' without JavaScript: the same answers back, one more blank row."""
-    form = ContactForm(initial={name: post.get(name) for name in ContactForm.base_fields})
-    form.initial["presenting_factors"] = post.getlist("presenting_factors")
+    form = ContactForm(initial=initial_from_data(ContactForm, post))
 
     def rows(prefix, formset_class, add):
-        total = int(post.get(f"{prefix}-TOTAL_FORMS") or 0)
-        answers = [{name: post.get(f"{prefix}-{i}-{name}", "") for name in ChildForm.base_fields}
-                   for i in range(total)]
+        total = post.get(f"{prefix}-TOTAL_FORMS") or "0"
+        total = min(int(total), formset_class.max_num) if total.isdigit() else 0
+        answers = [initial_from_data(ChildForm, post, prefix=f"{prefix}-{i}") for i in range(total)]
         if add:
             answers.append({})
         return formset_class(prefix=prefix, initial=answers[: formset_class.max_num])
