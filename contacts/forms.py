@@ -8,7 +8,7 @@ import uuid
 from django import forms
 
 from agencies.models import Team
-from mash.forms import GovukDateField, GovukDateTimeField
+from mash.forms import GovukDateField, GovukDateTimeField, GovukRadioSelect
 
 from . import rules
 from .codes import Brag, PresentingFactor, Recommendation, SubjectRole
@@ -139,12 +139,13 @@ class ScreeningForm(forms.Form):
         error_messages={"invalid_choice": "Select criteria from the list",
                         "invalid_pk_value": "Select criteria from the list"},
     )
-    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=forms.RadioSelect)
+    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=GovukRadioSelect)
+    differs_reason = rules.DIFFERS_REASON.form_field()
     rationale = rules.RATIONALE.form_field()
     recommendation = forms.ChoiceField(label="Recommendation", choices=Recommendation.choices,
                                        widget=forms.RadioSelect, required=False)
 
-    def __init__(self, *args, document, **kwargs):
+    def __init__(self, *args, document, rating_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].queryset = document.levels.all() if document else LevelOfNeed.objects.none()
         self.fields["criteria"].queryset = (
@@ -152,15 +153,17 @@ class ScreeningForm(forms.Form):
             if document else ThresholdCriterion.objects.none()
         )
         self.fields["criteria"].label_from_instance = lambda c: f"Level {c.level.number}, {c.code}: {c.text}"
+        self.fields["proposed_brag"].widget.hints = rating_hints or {}
 
 
 class RatingDecisionForm(forms.Form):
-    brag = rules.DECIDED_BRAG.form_field(widget=forms.RadioSelect)
+    brag = rules.DECIDED_BRAG.form_field(widget=GovukRadioSelect)
     reason = rules.CHANGE_REASON.form_field()
 
-    def __init__(self, *args, proposed: str, **kwargs):
+    def __init__(self, *args, proposed: str, rating_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["brag"].initial = proposed
+        self.fields["brag"].widget.hints = rating_hints or {}
 
 
 class ReturnForm(forms.Form):
@@ -168,15 +171,16 @@ class ReturnForm(forms.Form):
 
 
 class RevisionForm(forms.Form):
-    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=forms.RadioSelect)
+    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=GovukRadioSelect)
     level = forms.ModelChoiceField(label="Level of need", queryset=None, widget=forms.RadioSelect, empty_label=None,
                                    required=False,
                                    error_messages={"invalid_choice": "Select a level of need from the list"})
     rationale = rules.REVISION_RATIONALE.form_field()
 
-    def __init__(self, *args, document, **kwargs):
+    def __init__(self, *args, document, rating_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].queryset = document.levels.all() if document else LevelOfNeed.objects.none()
+        self.fields["proposed_brag"].widget.hints = rating_hints or {}
 
 
 class OutcomeForm(forms.Form):

@@ -254,6 +254,9 @@ class Screening(models.Model):
     level = models.ForeignKey(LevelOfNeed, on_delete=models.PROTECT, related_name="+")
     criteria = models.ManyToManyField(ThresholdCriterion, blank=True, related_name="+")
     recommendation = models.CharField(max_length=16, choices=Recommendation.choices)
+    # The rating the ticked criteria suggested, and the screener's reason when they proposed another.
+    suggested_brag = models.CharField(max_length=8, choices=Brag.choices, blank=True, default="", db_default="")
+    differs_reason = models.TextField(blank=True, default="", db_default="")
     screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     screened_at = models.DateTimeField()
     history = HistoricalRecords(m2m_fields=[criteria])
@@ -328,3 +331,30 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"{self.contact}: {self.get_kind_display()}"
+
+
+# --- drafts: a long form's answers, saved for the person typing them -------------------------------------------
+
+
+class FormDraft(models.Model):
+    """What someone has typed into a long form (record a contact, screening, a decision, an outcome), saved on the
+    server so an idle sign-out, a closed tab or a crash loses nothing. One per person, form and record; only its
+    author ever reads it (`contacts.drafts`). Deleted when the form is submitted, or discarded."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    form = models.CharField(max_length=32)  # a name from contacts.drafts.DRAFT_FORMS
+    # The contact the form is about (None: a contact being recorded).
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)  # input name -> list of values, as the form posts them
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "form", "contact"], condition=Q(contact__isnull=False),
+                                    name="draft_one_per_user_form_contact"),
+            models.UniqueConstraint(fields=["user", "form"], condition=Q(contact__isnull=True),
+                                    name="draft_one_per_user_form_new"),
+        ]
+
+    def __str__(self):
+        return f"Draft {self.form} of {self.contact or 'a new contact'} by {self.user}"

@@ -9,7 +9,7 @@ from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
 from mash.forms import add_domain_errors, initial_from_data, run_service
 
-from . import matching, selectors, services
+from . import drafts, guidance, matching, selectors, services, views_decisions
 from .actions import ContactAction
 from .codes import CHILD_ROLES, ContactState
 from .forms import (
@@ -18,7 +18,6 @@ from .forms import (
     ChildFormSet,
     ContactForm,
     MergeForm,
-    OutcomeForm,
     PassToAllocatedForm,
     QueueFilterForm,
     RatingDecisionForm,
@@ -28,7 +27,8 @@ from .forms import (
 )
 from .models import Person
 
-NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
+NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.DRAFT_SAVED,
+                   ContactAction.DRAFT_DISCARDED}
 
 
 def _answers_with_another_row(post):
@@ -221,20 +221,22 @@ def contact_screen(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("contacts.add_screening"))
     document = selectors.active_threshold_document()
-    form = ScreeningForm(request.POST or None, document=document)
+    if request.method == "POST" and "suggest" in request.POST:
+        return views_decisions.screening_page(request, contact, document, suggest=True)
     if request.method == "POST":
+        form = ScreeningForm(request.POST, document=document)
         if form.is_valid() and run_service(form, services.screening_submit, actor=request.user, contact=contact,
                                            **form.cleaned_data):
+            drafts.draft_discard(actor=request.user, form="screening", contact=contact, submitted=True)
             messages.success(
                 request, f"Rating proposed for {contact.reference}. It is awaiting a manager's approval."
             )
             return redirect(contact)
-        return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document},
-                      status=400)
+        return views_decisions.screening_page(request, contact, document, form=form, status=400)
     if contact.state != ContactState.AWAITING_SCREENING:
         messages.info(request, "This contact is not awaiting screening.")
         return redirect(contact)
-    return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document})
+    return views_decisions.screening_page(request, contact, document)
 
 
 @require_http_methods(["GET", "POST"])
@@ -245,19 +247,16 @@ def rating_decide(request, reference: str):
     if pending is None:
         messages.info(request, "There is no rating awaiting approval on this contact.")
         return redirect(contact)
-    form = RatingDecisionForm(request.POST or None, proposed=pending.proposed_brag)
-    return_form = ReturnForm()
-    own = pending.proposed_by_id == request.user.pk
     if request.method == "POST":
+        form = RatingDecisionForm(request.POST, proposed=pending.proposed_brag)
         if form.is_valid() and run_service(form, services.rating_decide, actor=request.user, contact=contact,
                                            **form.cleaned_data):
+            drafts.draft_discard(actor=request.user, form="decide", contact=contact, submitted=True)
             messages.success(request, f"Rating for {contact.reference} decided.")
             return redirect(contact)
-        status = 400
-    else:
-        status = 200
-    return render(request, "contacts/decide.html", {"contact": contact, "pending": pending, "form": form,
-                                                     "return_form": return_form, "own": own}, status=status)
+        return views_decisions.decide_page(request, contact, pending, form=form, return_form=ReturnForm(),
+                                           status=400)
+    return views_decisions.decide_page(request, contact, pending)
 
 
 @require_POST
@@ -268,13 +267,13 @@ def rating_return(request, reference: str):
     form = ReturnForm(request.POST)
     if pending is not None and form.is_valid() and run_service(
             form, services.rating_return, actor=request.user, contact=contact, **form.cleaned_data):
+        drafts.draft_discard(actor=request.user, form="return", contact=contact, submitted=True)
         messages.success(request, f"{contact.reference} returned to the screener.")
         return redirect(contact)
     if pending is None:
         return redirect(contact)
     decide_form = RatingDecisionForm(proposed=pending.proposed_brag)
-    return render(request, "contacts/decide.html", {"contact": contact, "pending": pending, "form": decide_form,
-                                                     "return_form": form, "own": False}, status=400)
+    return views_decisions.decide_page(request, contact, pending, form=decide_form, return_form=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -282,7 +281,7 @@ def rating_revise(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("contacts.add_rating"))
     document = selectors.active_threshold_document()
-    form = RevisionForm(request.POST or None, document=document)
+    form = RevisionForm(request.POST or None, document=document, rating_hints=guidance.rating_hints(document))
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.rating_propose_revision, actor=request.user,
                                            contact=contact, **form.cleaned_data):
@@ -290,23 +289,6 @@ def rating_revise(request, reference: str):
             return redirect(contact)
         return render(request, "contacts/revise.html", {"contact": contact, "form": form}, status=400)
     return render(request, "contacts/revise.html", {"contact": contact, "form": form})
-
-
-@require_http_methods(["GET", "POST"])
-def outcome_decide(request, reference: str):
-    contact = selectors.get_contact_for_user(request.user, reference)
-    deny_unless(request.user.has_perm("contacts.add_outcome"))
-    form = OutcomeForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and run_service(form, services.outcome_decide, actor=request.user, contact=contact,
-                                           **form.cleaned_data):
-            messages.success(request, f"Outcome recorded. {contact.reference} is closed and the referrer is told.")
-            return redirect(contact)
-        return render(request, "contacts/outcome.html", {"contact": contact, "form": form}, status=400)
-    if contact.state != ContactState.AWAITING_OUTCOME:
-        messages.info(request, "An outcome can be decided once the rating is approved.")
-        return redirect(contact)
-    return render(request, "contacts/outcome.html", {"contact": contact, "form": form})
 
 
 @require_POST

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from . import site
+from . import session_timeout, site
 from .access import primary_role
 
 
@@ -24,6 +24,10 @@ def service(request):
         "demo_mode": settings.DEMO_MODE,
         # One query, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
+        # The idle timeout, counted from this request (includes/session_timeout.html).
+        "session_timeout_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        "session_timeout_warning_seconds": settings.SESSION_TIMEOUT_WARNING_SECONDS,
+        "session_expiry": SimpleLazyObject(session_timeout.expiry_json),
     }
 
 

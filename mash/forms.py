@@ -21,6 +21,24 @@ class GovukFormRenderer(TemplatesSetting):
     field_template_name = "forms/govuk/field.html"
 
 
+class GovukRadioSelect(forms.RadioSelect):
+    """Radios with a hint under each option (GOV.UK "radio items with hints"): `hints` maps a value to its hint,
+    which the option's input names in aria-describedby."""
+
+    def __init__(self, attrs=None, choices=(), hints: dict | None = None):
+        super().__init__(attrs, choices)
+        self.hints = dict(hints or {})
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        hint = self.hints.get(str(value))
+        if hint and option["attrs"].get("id"):
+            option["hint"] = hint
+            option["hint_id"] = f"{option['attrs']['id']}-hint"
+            option["attrs"]["aria-describedby"] = option["hint_id"]
+        return option
+
+
 # --- GOV.UK date input: day, month and year boxes (and hours and minutes for a time) ------------------------
 
 PART_LABELS = {"day": "Day", "month": "Month", "year": "Year", "hour": "Hour", "minute": "Minute"}

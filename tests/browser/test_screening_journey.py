@@ -113,7 +113,10 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
     page.get_by_label("Rationale").fill("Needs an assessment of the parents' capacity to keep Ava safe.")
     page.get_by_label("Receiving team").select_option(str(team.pk))
     page.get_by_label("Summary for the receiving service").fill("Bruise; Ava scared of dad; grandmother protective.")
-    page.get_by_role("button", name="Record outcome and close").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("referrer-body")).to_contain_text("Section 17 child-in-need assessment")
+    assert_accessible(page, visited)
+    page.get_by_role("button", name="Record outcome and send").click()
     expect(page.get_by_test_id("outcome")).to_contain_text("Section 17 child-in-need assessment")
     assert_accessible(page, visited)
 
@@ -131,4 +134,4 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
         expect(item.locator("time")).to_have_count(1)
     contact.refresh_from_db()
     assert (contact.state, contact.rating) == ("closed", "amber")
-    assert len(visited) == 9
+    assert len(visited) == 10
