@@ -42,7 +42,7 @@ DRAFT_FORMS: dict[str, DraftForm] = {
 NOT_ANSWERS = frozenset({"csrfmiddlewaretoken", "save_draft", "discard_draft", "suggest", "confirm", "change",
                          "add_child", "add_adult", "save"})
 INPUT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-MAX_INPUTS = 1000
+MAX_INPUTS = 500  # the contact form with 12 children and 12 adults posts about 250
 MAX_VALUE_LENGTH = 25_000  # more than the longest answer a form takes (the concern: 20,000)
 MAX_TOTAL_LENGTH = 500_000
 UNKNOWN_FORM = "That form cannot keep a draft"

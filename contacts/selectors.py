@@ -94,7 +94,7 @@ def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
         )
         .exclude(contact_id=contact.pk)
         .select_related("contact", "contact__outcome")
-        .order_by("-contact__received_at")
+        .order_by("-contact__received_at", "-contact_id")
     )
     by_person: dict[int, list[ContactSubject]] = {}
     for row in rows:

@@ -26,6 +26,7 @@ from .forms import (
     ScreeningForm,
 )
 from .models import Person
+from .views_drafts import draft_context
 
 NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.DRAFT_SAVED,
                    ContactAction.DRAFT_DISCARDED}
@@ -98,9 +99,11 @@ def _renumbered(error: DomainError, formsets) -> DomainError:
 @require_http_methods(["GET", "POST"])
 @require_perms("contacts.add_contact")
 def contact_new(request):
+    drafting = draft_context(request, "contact", restore=request.method == "GET")
     if request.method == "POST" and ("add_child" in request.POST or "add_adult" in request.POST):
         form, formset, adults = _answers_with_another_row(request.POST)
-        return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults})
+        return render(request, "contacts/contact_form.html",
+                      {"form": form, "formset": formset, "adults": adults, **drafting})
 
     if request.method == "POST":
         form = ContactForm(request.POST)
@@ -127,16 +130,21 @@ def contact_new(request):
                     except DomainError as error:
                         add_domain_errors(_renumbered(error, formsets), form, formsets)
                     else:
+                        drafts.draft_discard(actor=request.user, form="contact", submitted=True)
                         messages.success(request, f"Contact {contact.reference} recorded. It is awaiting screening.")
                         return redirect(contact)
         status = 400
+    elif drafting["draft_data"] is not None:
+        # The person's own draft, shown again as they left it (unjudged: no error messages yet).
+        form, formset, adults = _answers_with_another_row(drafting["draft_data"])
+        status = 200
     else:
         form = ContactForm()
         formset = ChildFormSet(prefix="children")
         adults = AdultFormSet(prefix="adults")
         status = 200
-    return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults},
-                  status=status)
+    return render(request, "contacts/contact_form.html",
+                  {"form": form, "formset": formset, "adults": adults, **drafting}, status=status)
 
 
 def _queue(request, *, title, states, tabs, template_name="contacts/queue.html", returned_tab=False):
