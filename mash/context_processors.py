@@ -11,7 +11,8 @@ def service(request):
     role = primary_role(user) if user is not None else None
     current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
     items = [
-        {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current}
+        {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current,
+         "notifications": item.url_name == "notifications"}
         for item in site.navigation_for(role)
     ]
     if user is not None and user.is_authenticated and user.is_staff:

@@ -88,7 +88,8 @@ def test_the_criteria_suggest_a_rating_and_a_screener_who_differs_says_why(perso
               "rationale": "r", "recommendation": "route"}
     with pytest.raises(DomainError) as refused:
         services.screening_submit(proposed_brag="amber", **inputs)
-    assert refused.value.errors == [("differs_reason", "Say why you propose Amber when the criteria ticked suggest Red")]
+    assert refused.value.errors == [
+        ("differs_reason", "Say why you propose Amber when the criteria ticked suggest Red")]
     assert not Rating.objects.exists()
     services.screening_submit(proposed_brag="amber", differs_reason="Grandmother is protective and present.",
                               **inputs)

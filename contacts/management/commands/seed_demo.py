@@ -122,6 +122,7 @@ class Command(BaseCommand):
                 history_checked=True, level=amber, criteria=list(ThresholdCriterion.objects.filter(level=amber)[:2]),
                 proposed_brag=brag, rationale="Several factors together point to a child in need.",
                 recommendation="route",
+                differs_reason="" if brag == "amber" else "The injury is unexplained: a strategy discussion is needed.",
             )
         services.rating_decide(actor=users["manager"], contact=open_contacts[0], brag="amber")
         # A child already known to a social worker, to show "pass to allocated worker".
