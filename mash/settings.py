@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_htmx",
+    "pgtrigger",  # database triggers on PostgreSQL (e.g. published threshold documents never change)
     "mash",
     "agencies",
     "contacts",
