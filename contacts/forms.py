@@ -235,3 +235,25 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", "Any state"), *[(s.value, s.label) for s in states]]
         self.fields["screener"].queryset = screeners
+
+
+class ChronologyFilterForm(forms.Form):
+    """What a child's chronology shows: kinds of event, and a span of dates (GOV.UK date inputs)."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Show", required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select kinds of event from the list"},
+    )
+    date_from = GovukDateField(label="From", help_text="For example, 1 4 2026", noun="The start date")
+    date_to = GovukDateField(label="To", help_text="For example, 30 4 2026", noun="The end date")
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = kinds
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_drafts, views_import, views_outcome
+from . import views, views_chronology, views_drafts, views_import, views_outcome
 
 app_name = "contacts"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("drafts/<slug:form>/discard/<str:reference>/", views_drafts.draft_discard, name="draft_discard"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
+    path("people/<int:pk>/chronology/", views_chronology.child_chronology, name="chronology"),
+    path("people/<int:pk>/chronology/print/", views_chronology.child_chronology_print, name="chronology_print"),
     path("<str:reference>/", views.contact_detail, name="detail"),
     path("<str:reference>/screen/", views.contact_screen, name="screen"),
     path("<str:reference>/decide/", views.rating_decide, name="decide"),

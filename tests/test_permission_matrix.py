@@ -89,6 +89,8 @@ MATRIX = {
         {"POST"}, mash_record(), {"form": "screening_form", "reference": "reference"}),
     "contacts/drafts/<slug:form>/discard/<str:reference>/": (
         {"POST"}, mash_record(), {"form": "screening_form", "reference": "reference"}),
+    "contacts/people/<int:pk>/chronology/": ({"GET"}, mash_record(), {"pk": "person"}),
+    "contacts/people/<int:pk>/chronology/print/": ({"GET"}, mash_record(), {"pk": "person"}),
 }
 
 

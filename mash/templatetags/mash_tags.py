@@ -92,3 +92,9 @@ def error_anchor(field) -> str:
     if getattr(widget, "govuk_date_input", False) and parts and parts[0] != widget.parts[0]:
         return f"{field.auto_id}-{parts[0]}"
     return field.id_for_label or field.auto_id
+
+
+@register.filter
+def get_item(mapping, key):
+    """A dictionary's value by a key held in a variable: {{ labels|get_item:event.kind }}."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
