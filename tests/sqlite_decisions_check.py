@@ -1,8 +1,10 @@
-"""Run by tests/test_threshold_sqlite.py in a process of its own, on SQLite (`make run`'s default database).
+"""Run by tests/test_decisions_sqlite.py in a process of its own, on SQLite (`make run`'s default database).
 
 SQLite has no triggers from django-pgtrigger (it installs them on PostgreSQL only), so there the rule that a
 published threshold document never changes rests on contacts.thresholds and the models' save() and delete():
 the admin, the services and any code that saves a model are refused; a draft is made, edited and published.
+Then issue 11's other pages on SQLite: a contact recorded with GOV.UK date inputs, a draft saved and restored,
+the outcome's preview, and a child's chronology.
 """
 
 import os
@@ -18,7 +20,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 call_command("migrate", verbosity=0)
-call_command("seed_demo", contacts=0, verbosity=0)
+call_command("seed_demo", verbosity=0)
 
 from agencies.models import User  # noqa: E402
 from contacts import thresholds  # noqa: E402
@@ -62,4 +64,36 @@ thresholds.threshold_part_save(actor=admin, obj=draft_level)
 thresholds.threshold_publish(actor=admin, document=draft)
 assert ThresholdDocument.objects.get(active=True) == draft
 assert LevelOfNeed.objects.get(pk=level.pk).name == "Acute: child protection"
-print("sqlite thresholds ok")
+
+# --- the decision pages on SQLite -------------------------------------------------------------------------------
+from contacts.models import Contact, FormDraft, Outcome, Person  # noqa: E402
+from contacts.tests.factories import contact_post  # noqa: E402
+
+screener = Client(SERVER_NAME="localhost")
+screener.force_login(User.objects.get(username="screener"))
+before = Contact.objects.count()
+response = screener.post("/contacts/new/", {**contact_post(), "children-0-date_of_birth-month": ""})
+assert response.status_code == 400 and "Date of birth must include a month" in response.content.decode()
+assert Contact.objects.count() == before
+response = screener.post("/contacts/drafts/contact/save/", contact_post(concern="Saved on SQLite."))
+assert response.status_code == 302, response.status_code
+assert "Saved on SQLite." in screener.get("/contacts/new/").content.decode()
+response = screener.post("/contacts/new/", contact_post(concern="Recorded on SQLite."))
+assert response.status_code == 302, response.content.decode()[:3000]
+assert not FormDraft.objects.exists()
+
+manager = Client(SERVER_NAME="localhost")
+manager.force_login(User.objects.get(username="manager"))
+waiting = Contact.objects.filter(state="awaiting_outcome").first()
+team = {"kind": "nfa", "rationale": "Advice given.", "summary": "No further action.", "receiving_team": ""}
+preview = manager.post(f"/contacts/{waiting.reference}/outcome/", team)
+assert preview.status_code == 200 and "What the referrer will be sent" in preview.content.decode()
+assert not Outcome.objects.filter(contact=waiting).exists()
+assert manager.post(f"/contacts/{waiting.reference}/outcome/", {**team, "confirm": "1"}).status_code == 302
+assert Outcome.objects.filter(contact=waiting).exists()
+
+ava = Person.objects.filter(first_name="Ava", last_name="Brown", subject_of__contact__repeat_flag=True).first()
+page = manager.get(f"/contacts/people/{ava.pk}/chronology/").content.decode()
+assert "Chronology of Ava Brown" in page and "Alleged source of harm" in page, page[:2000]
+assert page.count('data-testid="event"') >= 8, page.count('data-testid="event"')
+print("sqlite decisions ok")
