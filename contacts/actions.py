@@ -16,6 +16,12 @@ class ContactAction(models.TextChoices):
     RATING_RETURNED = "rating.returned", "Returned to screener"
     OUTCOME_DECIDED = "outcome.decided", "Outcome decided"
     NOTIFICATIONS_IMPORTED = "contact.imported", "Imported from a police notification"
+    # Issue 11: drafts, the threshold document's versions, the child's chronology.
+    DRAFT_SAVED = "draft.saved", "Draft started"
+    DRAFT_DISCARDED = "draft.discarded", "Draft discarded"
+    THRESHOLD_DRAFTED = "threshold.drafted", "Threshold document draft made"
+    THRESHOLD_PUBLISHED = "threshold.published", "Threshold document published"
+    CHRONOLOGY_VIEWED = "chronology.viewed", "Child's chronology viewed"
 
 
 register_actions(ContactAction)

@@ -75,6 +75,13 @@ class Recommendation(models.TextChoices):
     ENQUIRY = "enquiry", "Open a MASH enquiry with partner agencies"
 
 
+class ThresholdStatus(models.TextChoices):
+    """A threshold document version: edited as a draft, then published (and never changed again)."""
+
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
 class RatingDecision(models.TextChoices):
     PENDING = "pending", "Awaiting approval"
     APPROVED = "approved", "Approved"

@@ -32,11 +32,17 @@ LEVELS = [
 
 
 def threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdCriterion) -> None:
-    """Create the starter document if there is none. Takes the models, so a migration can pass its own."""
+    """Create the starter document if there is none. Takes the models, so a migration can pass its own.
+
+    With versions (a `status` field) the document is written as a draft and then published, as an administrator
+    would, since a published document's levels and criteria can no longer be added to.
+    """
     if ThresholdDocument.objects.exists():
         return
+    versioned = any(field.name == "status" for field in ThresholdDocument._meta.get_fields())
+    published = {"published_on": date(2026, 1, 1), "active": True}
     document = ThresholdDocument.objects.create(
-        title="Levels of need (starter)", version="1", published_on=date(2026, 1, 1), active=True
+        title="Levels of need (starter)", version="1", **({"status": "draft"} if versioned else published)
     )
     for number, name, description, rating, criteria in LEVELS:
         level = LevelOfNeed.objects.create(
@@ -44,3 +50,5 @@ def threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdC
         )
         for code, text in criteria:
             ThresholdCriterion.objects.create(level=level, code=code, text=text)
+    if versioned:
+        ThresholdDocument.objects.filter(pk=document.pk).update(status="published", **published)

@@ -8,7 +8,7 @@ import uuid
 from django import forms
 
 from agencies.models import Team
-from mash.forms import GovukDateInput, GovukDateTimeInput
+from mash.forms import GovukDateField, GovukDateTimeField, GovukRadioSelect
 
 from . import rules
 from .codes import Brag, PresentingFactor, Recommendation, SubjectRole
@@ -17,12 +17,10 @@ from .services import SubjectInput
 
 
 class ContactForm(forms.Form):
-    received_at = forms.DateTimeField(
+    received_at = GovukDateTimeField(
         label="When was the contact received?",
-        help_text="For example, 21/11/2026 14:30",
-        widget=GovukDateTimeInput(),
-        required=False,
-        error_messages={"invalid": "Enter the date and time the contact was received as a real date and time"},
+        help_text="For example, 21 11 2026 and 14 30 (24-hour clock)",
+        noun="Date received", time_noun="Time received",
     )
     channel = rules.CHANNEL.form_field(widget=forms.RadioSelect)
     referrer_name = rules.REFERRER_NAME.form_field()
@@ -59,17 +57,10 @@ class SubjectForm(forms.Form):
     role = forms.ChoiceField(label="Role", required=False)
     first_name = rules.FIRST_NAME.form_field()
     last_name = rules.LAST_NAME.form_field()
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        required=False,
-        widget=GovukDateInput(),
-        error_messages={"invalid": "Enter the date of birth as a real date"},
-    )
-    expected_date_of_birth = forms.DateField(
-        label="Expected date of birth (unborn child)",
-        required=False,
-        widget=GovukDateInput(),
-        error_messages={"invalid": "Enter the expected date of birth as a real date"},
+    date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 2019", noun="Date of birth")
+    expected_date_of_birth = GovukDateField(
+        label="Expected date of birth (unborn child)", help_text="For example, 14 9 2026",
+        noun="Expected date of birth",
     )
     nhs_number = forms.CharField(
         label="NHS number", required=False,
@@ -108,7 +99,7 @@ class AdultForm(SubjectForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", "Select a role"), *rules.ADULT_ROLE.choices]
-        self.fields["expected_date_of_birth"].widget = forms.HiddenInput()
+        del self.fields["expected_date_of_birth"]  # only an unborn child has one
 
 
 class BaseSubjectFormSet(forms.BaseFormSet):
@@ -148,12 +139,13 @@ class ScreeningForm(forms.Form):
         error_messages={"invalid_choice": "Select criteria from the list",
                         "invalid_pk_value": "Select criteria from the list"},
     )
-    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=forms.RadioSelect)
+    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=GovukRadioSelect)
+    differs_reason = rules.DIFFERS_REASON.form_field()
     rationale = rules.RATIONALE.form_field()
     recommendation = forms.ChoiceField(label="Recommendation", choices=Recommendation.choices,
                                        widget=forms.RadioSelect, required=False)
 
-    def __init__(self, *args, document, **kwargs):
+    def __init__(self, *args, document, rating_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].queryset = document.levels.all() if document else LevelOfNeed.objects.none()
         self.fields["criteria"].queryset = (
@@ -161,15 +153,17 @@ class ScreeningForm(forms.Form):
             if document else ThresholdCriterion.objects.none()
         )
         self.fields["criteria"].label_from_instance = lambda c: f"Level {c.level.number}, {c.code}: {c.text}"
+        self.fields["proposed_brag"].widget.hints = rating_hints or {}
 
 
 class RatingDecisionForm(forms.Form):
-    brag = rules.DECIDED_BRAG.form_field(widget=forms.RadioSelect)
+    brag = rules.DECIDED_BRAG.form_field(widget=GovukRadioSelect)
     reason = rules.CHANGE_REASON.form_field()
 
-    def __init__(self, *args, proposed: str, **kwargs):
+    def __init__(self, *args, proposed: str, rating_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["brag"].initial = proposed
+        self.fields["brag"].widget.hints = rating_hints or {}
 
 
 class ReturnForm(forms.Form):
@@ -177,15 +171,16 @@ class ReturnForm(forms.Form):
 
 
 class RevisionForm(forms.Form):
-    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=forms.RadioSelect)
+    proposed_brag = rules.PROPOSED_BRAG.form_field(widget=GovukRadioSelect)
     level = forms.ModelChoiceField(label="Level of need", queryset=None, widget=forms.RadioSelect, empty_label=None,
                                    required=False,
                                    error_messages={"invalid_choice": "Select a level of need from the list"})
     rationale = rules.REVISION_RATIONALE.form_field()
 
-    def __init__(self, *args, document, **kwargs):
+    def __init__(self, *args, document, rating_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].queryset = document.levels.all() if document else LevelOfNeed.objects.none()
+        self.fields["proposed_brag"].widget.hints = rating_hints or {}
 
 
 class OutcomeForm(forms.Form):
@@ -240,3 +235,25 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", "Any state"), *[(s.value, s.label) for s in states]]
         self.fields["screener"].queryset = screeners
+
+
+class ChronologyFilterForm(forms.Form):
+    """What a child's chronology shows: kinds of event, and a span of dates (GOV.UK date inputs)."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Show", required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select kinds of event from the list"},
+    )
+    date_from = GovukDateField(label="From", help_text="For example, 1 4 2026", noun="The start date")
+    date_to = GovukDateField(label="To", help_text="For example, 30 4 2026", noun="The end date")
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = kinds
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        return data

@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,7 @@ from .codes import (
     Recommendation,
     ReferralSource,
     SubjectRole,
+    ThresholdStatus,
 )
 
 
@@ -189,24 +191,118 @@ class ContactSubject(models.Model):
         return f"{self.person} ({self.get_role_display()}) on {self.contact}"
 
 
+# A published threshold document, its levels and its criteria never change (contacts.thresholds). On PostgreSQL
+# these triggers refuse it in the database too, whatever code tries (django-pgtrigger; on SQLite they are not
+# installed, and the service and the models' save() and delete() hold the rule there).
+PUBLISHED_DOCUMENT_FROZEN = """
+    RAISE EXCEPTION 'pgtrigger: a published threshold document never changes: make a new draft (% on %)',
+        TG_OP, TG_TABLE_NAME;
+"""
+LEVEL_OF_PUBLISHED_FROZEN = """
+    IF TG_OP <> 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM contacts_thresholddocument d WHERE d.id = OLD.document_id
+                   AND d.status = 'published') THEN
+            RAISE EXCEPTION 'pgtrigger: a level of a published threshold document never changes (%)', TG_OP;
+        END IF;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM contacts_thresholddocument d WHERE d.id = NEW.document_id
+                   AND d.status = 'published') THEN
+            RAISE EXCEPTION 'pgtrigger: a level of a published threshold document never changes (%)', TG_OP;
+        END IF;
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+"""
+CRITERION_OF_PUBLISHED_FROZEN = """
+    IF TG_OP <> 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM contacts_levelofneed l JOIN contacts_thresholddocument d ON d.id = l.document_id
+                   WHERE l.id = OLD.level_id AND d.status = 'published') THEN
+            RAISE EXCEPTION 'pgtrigger: a criterion of a published threshold document never changes (%)', TG_OP;
+        END IF;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM contacts_levelofneed l JOIN contacts_thresholddocument d ON d.id = l.document_id
+                   WHERE l.id = NEW.level_id AND d.status = 'published') THEN
+            RAISE EXCEPTION 'pgtrigger: a criterion of a published threshold document never changes (%)', TG_OP;
+        END IF;
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+"""
+
+
+def _published_guard(document_id) -> None:
+    from .thresholds import threshold_editable_check
+
+    threshold_editable_check(document_id)
+
+
 class ThresholdDocument(models.Model):
-    """The council's threshold document ("levels of need"), versioned: a contact keeps the version it was rated on."""
+    """The council's threshold document ("levels of need") as published versions.
+
+    Levels and criteria are edited in a draft; publishing a draft makes it the active version, and a published
+    version never changes again (a screening keeps pointing at the version it used). `contacts.thresholds`
+    makes drafts and publishes them.
+    """
 
     title = models.CharField(max_length=200)
     version = models.CharField(max_length=32)
-    published_on = models.DateField()
-    active = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=ThresholdStatus.choices, default=ThresholdStatus.DRAFT)
+    published_on = models.DateField(null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", editable=False)
+    # The version a draft was made from (None: written from scratch).
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 editable=False)
+    active = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-published_on"]
+        ordering = ["-published_on", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="threshold_one_active"),
             models.UniqueConstraint(fields=["title", "version"], name="threshold_title_version"),
+            models.CheckConstraint(condition=Q(active=False) | Q(status=ThresholdStatus.PUBLISHED),
+                                   name="threshold_active_is_published"),
+            models.CheckConstraint(condition=Q(status=ThresholdStatus.DRAFT) | Q(published_on__isnull=False),
+                                   name="threshold_published_has_date"),
+        ]
+        triggers = [
+            # Only `active` may change on a published version (publishing its successor clears it).
+            pgtrigger.Trigger(
+                name="threshold_published_frozen", when=pgtrigger.Before, operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.status = 'published' AND (OLD.title, OLD.version, OLD.status, OLD.published_on, "
+                    "OLD.published_at, OLD.published_by_id, OLD.based_on_id) IS DISTINCT FROM (NEW.title, "
+                    "NEW.version, NEW.status, NEW.published_on, NEW.published_at, NEW.published_by_id, "
+                    "NEW.based_on_id)"),
+                func=PUBLISHED_DOCUMENT_FROZEN,
+            ),
+            pgtrigger.Trigger(
+                name="threshold_published_kept", when=pgtrigger.Before, operation=pgtrigger.Delete,
+                condition=pgtrigger.Condition("OLD.status = 'published'"), func=PUBLISHED_DOCUMENT_FROZEN,
+            ),
         ]
 
     def __str__(self):
-        return f"{self.title} (version {self.version})"
+        draft = " (draft)" if self.status == ThresholdStatus.DRAFT else ""
+        return f"{self.title} (version {self.version}){draft}"
+
+    def save(self, *args, **kwargs):
+        # Publishing and retiring go through contacts.thresholds, which says so (`_publishing`).
+        if self.pk is not None and not getattr(self, "_publishing", False):
+            _published_guard(self.pk)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _published_guard(self.pk)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ThresholdStatus.PUBLISHED
 
 
 class LevelOfNeed(models.Model):
@@ -221,9 +317,24 @@ class LevelOfNeed(models.Model):
         ordering = ["document", "number"]
         verbose_name_plural = "levels of need"
         constraints = [models.UniqueConstraint(fields=["document", "number"], name="level_number_per_document")]
+        triggers = [
+            pgtrigger.Trigger(name="level_of_published_frozen", when=pgtrigger.Before,
+                              operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                              func=LEVEL_OF_PUBLISHED_FROZEN),
+        ]
 
     def __str__(self):
         return f"Level {self.number}: {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            _published_guard(LevelOfNeed.objects.filter(pk=self.pk).values("document_id"))
+        _published_guard(self.document_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _published_guard(self.document_id)
+        return super().delete(*args, **kwargs)
 
 
 class ThresholdCriterion(models.Model):
@@ -236,9 +347,24 @@ class ThresholdCriterion(models.Model):
         ordering = ["level", "code"]
         verbose_name_plural = "threshold criteria"
         constraints = [models.UniqueConstraint(fields=["level", "code"], name="criterion_code_per_level")]
+        triggers = [
+            pgtrigger.Trigger(name="criterion_of_published_frozen", when=pgtrigger.Before,
+                              operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                              func=CRITERION_OF_PUBLISHED_FROZEN),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.text}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            _published_guard(LevelOfNeed.objects.filter(criteria__pk=self.pk).values("document_id"))
+        _published_guard(LevelOfNeed.objects.filter(pk=self.level_id).values("document_id"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _published_guard(LevelOfNeed.objects.filter(pk=self.level_id).values("document_id"))
+        return super().delete(*args, **kwargs)
 
 
 class Screening(models.Model):
@@ -254,6 +380,9 @@ class Screening(models.Model):
     level = models.ForeignKey(LevelOfNeed, on_delete=models.PROTECT, related_name="+")
     criteria = models.ManyToManyField(ThresholdCriterion, blank=True, related_name="+")
     recommendation = models.CharField(max_length=16, choices=Recommendation.choices)
+    # The rating the ticked criteria suggested, and the screener's reason when they proposed another.
+    suggested_brag = models.CharField(max_length=8, choices=Brag.choices, blank=True, default="", db_default="")
+    differs_reason = models.TextField(blank=True, default="", db_default="")
     screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     screened_at = models.DateTimeField()
     history = HistoricalRecords(m2m_fields=[criteria])
@@ -328,3 +457,30 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"{self.contact}: {self.get_kind_display()}"
+
+
+# --- drafts: a long form's answers, saved for the person typing them -------------------------------------------
+
+
+class FormDraft(models.Model):
+    """What someone has typed into a long form (record a contact, screening, a decision, an outcome), saved on the
+    server so an idle sign-out, a closed tab or a crash loses nothing. One per person, form and record; only its
+    author ever reads it (`contacts.drafts`). Deleted when the form is submitted, or discarded."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    form = models.CharField(max_length=32)  # a name from contacts.drafts.DRAFT_FORMS
+    # The contact the form is about (None: a contact being recorded).
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)  # input name -> list of values, as the form posts them
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "form", "contact"], condition=Q(contact__isnull=False),
+                                    name="draft_one_per_user_form_contact"),
+            models.UniqueConstraint(fields=["user", "form"], condition=Q(contact__isnull=True),
+                                    name="draft_one_per_user_form_new"),
+        ]
+
+    def __str__(self):
+        return f"Draft {self.form} of {self.contact or 'a new contact'} by {self.user}"

@@ -201,6 +201,30 @@ LEVEL_MISSING = "Select the level of need"
 CRITERIA_MISSING = "Select the threshold criteria that match"
 PROPOSED_BRAG = Choice("proposed_brag", "Proposed BRAG rating", tuple(Brag.choices),
                        required_message="Select a BRAG rating", invalid_message="Select a BRAG rating from the list")
+DIFFERS_REASON = Text("differs_reason", "Why your rating differs from the suggested rating", max_length=10000,
+                      rows=3, required=False,
+                      help_text="Only if you choose a rating other than the one the criteria suggest")
+
+
+def differs_message(proposed: str, suggested: str) -> str:
+    return (f"Say why you propose {Brag(proposed).label} when the criteria ticked suggest "
+            f"{Brag(suggested).label}")
+
+
+def suggested_level(criteria):
+    """The level the ticked criteria point to: the highest level any of them belongs to (None: none ticked)."""
+    levels = [c.level for c in criteria]
+    return max(levels, key=lambda lvl: lvl.number) if levels else None
+
+
+def suggested_brag(criteria) -> str:
+    """The rating the threshold document suggests for the ticked criteria: the usual rating of the level they
+    point to ("" when nothing is ticked or the level has no usual rating). The screener may differ, with a
+    reason (`contacts.services.screening_submit`)."""
+    level = suggested_level(criteria)
+    return level.usual_rating if level is not None else ""
+
+
 RATIONALE = Text("rationale", "Rationale for the rating", max_length=10000, rows=4,
                  required_message="Enter the rationale for the rating")
 RECOMMENDATION_MISSING = "Select a recommendation"

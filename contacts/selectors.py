@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -79,16 +79,22 @@ class ChildHistory:
 
 
 def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
-    """Each child's contacts in the 12 months before this one, with their outcomes. One query."""
+    """Each child's contacts in the 12 months before this one, with their outcomes. One query.
+
+    Only contacts received before this one: a contact received later is not this contact's history (and one
+    received at the same minute counts as earlier only if it was recorded first).
+    """
     children = [s for s in contact.subjects.all() if s.role in CHILD_ROLES]
     rows = (
         ContactSubject.objects.filter(
+            Q(contact__received_at__lt=contact.received_at)
+            | Q(contact__received_at=contact.received_at, contact_id__lt=contact.pk),
             person_id__in=[s.person_id for s in children],
             contact__received_at__gt=contact.received_at - timedelta(days=365),
         )
         .exclude(contact_id=contact.pk)
         .select_related("contact", "contact__outcome")
-        .order_by("-contact__received_at")
+        .order_by("-contact__received_at", "-contact_id")
     )
     by_person: dict[int, list[ContactSubject]] = {}
     for row in rows:

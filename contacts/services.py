@@ -237,8 +237,13 @@ def screening_submit(
     proposed_brag: str,
     rationale: str,
     recommendation: str,
+    differs_reason: str = "",
 ) -> Rating:
-    """The screener's proposal: Signs of Safety, history checked, a BRAG rating for a manager to approve."""
+    """The screener's proposal: Signs of Safety, history checked, a BRAG rating for a manager to approve.
+
+    The criteria ticked suggest a rating (their level's usual rating, `rules.suggested_brag`); a screener who
+    proposes another gives the reason (`differs_reason`), kept with the screening.
+    """
     problems = Problems()
     worries = rules.WORRIES.check(worries, problems)
     working_well = rules.WORKING_WELL.check(working_well, problems)
@@ -253,6 +258,11 @@ def screening_submit(
         problems.add("recommendation", rules.RECOMMENDATION_MISSING)
     document = ThresholdDocument.objects.filter(active=True).first()
     _level_and_criteria_check(problems, document, level, criteria)
+    differs_reason = rules.DIFFERS_REASON.check(differs_reason, problems)
+    suggested = rules.suggested_brag(criteria)
+    differs = bool(suggested and proposed_brag and proposed_brag != suggested)
+    if differs and not differs_reason:
+        problems.add("differs_reason", rules.differs_message(proposed_brag, suggested))
     problems.raise_if_any()
     with transaction.atomic():
         contact = _lock(contact)
@@ -267,6 +277,7 @@ def screening_submit(
                 "worries": worries, "working_well": working_well, "needs_to_happen": needs_to_happen,
                 "danger_statements": danger_statements, "history_checked": history_checked,
                 "threshold_document": document, "level": level, "recommendation": recommendation,
+                "suggested_brag": suggested, "differs_reason": differs_reason if differs else "",
                 "screened_by": actor, "screened_at": now,
             },
         )
@@ -284,7 +295,8 @@ def screening_submit(
             actor=actor, action=ContactAction.RATING_PROPOSED, target=contact,
             changes={"brag": proposed_brag, "level": level.number, "document": str(document),
                      "criteria": [c.code for c in criteria], "recommendation": recommendation,
-                     "rationale": rationale},
+                     "rationale": rationale, "suggested": suggested,
+                     "differs_reason": differs_reason if differs else ""},
         )
     return rating
 
@@ -391,31 +403,56 @@ def rating_return(*, actor, contact: Contact, comments: str) -> Rating:
     return rating
 
 
-def _referrer_feedback(contact: Contact, outcome: Outcome) -> str:
-    """A professional referrer hears the outcome; a member of the public gets an acknowledgement only."""
-    if not contact.referrer_email:
-        return ""
-    professional = contact.referral_source in ReferralSource.professional()
-    if professional:
-        subject = f"Outcome of your referral {contact.reference}"
-        body = (
-            f"Thank you for your referral {contact.reference}, received "
-            f"{timezone.localtime(contact.received_at):%d %B %Y at %H:%M}.\n\n"
-            f"The MASH decided: {outcome.get_kind_display()}.\n"
-            + (f"The case has gone to: {outcome.receiving_team}.\n" if outcome.receiving_team else "")
-            + "\nIf you have new concerns about the child, contact the MASH again straight away.\n"
+@dataclass(frozen=True)
+class OutcomeMessages:
+    """What deciding an outcome sends, composed in one place (`outcome_messages`): the outcome page previews
+    exactly these, and `outcome_decide` queues exactly these, so what a manager confirms is what goes out."""
+
+    referrer: notify.Message | None  # None: the referrer gave no e-mail address
+    referrer_told: str  # "outcome" (a professional), "acknowledgement" (the public) or "" (no address)
+    team: tuple[notify.Message, ...]  # one per active member of the receiving team
+
+
+def outcome_messages(*, contact: Contact, kind: str, summary: str, receiving_team=None) -> OutcomeMessages:
+    """Compose the referrer's e-mail and the receiving team's notifications for an outcome. Writes nothing.
+
+    A professional referrer hears the outcome; a member of the public gets an acknowledgement only (the family's
+    privacy). One query: the receiving team's active members.
+    """
+    kind_label = OutcomeKind(kind).label
+    referrer = None
+    told = ""
+    if contact.referrer_email:
+        received = timezone.localtime(contact.received_at)
+        if contact.referral_source in ReferralSource.professional():
+            told = "outcome"
+            subject = f"Outcome of your referral {contact.reference}"
+            body = (
+                f"Thank you for your referral {contact.reference}, received {received:%d %B %Y at %H:%M}.\n\n"
+                f"The MASH decided: {kind_label}.\n"
+                + (f"The case has gone to: {receiving_team}.\n" if receiving_team else "")
+                + "\nIf you have new concerns about the child, contact the MASH again straight away.\n"
+            )
+        else:
+            told = "acknowledgement"
+            subject = f"Your contact with the MASH: {contact.reference}"
+            body = (
+                f"Thank you for contacting us on {received:%d %B %Y}. "
+                "Your concern has been looked at by the Multi-Agency Safeguarding Hub and acted on.\n\n"
+                "To protect the family's privacy we cannot tell you what was decided. If you are worried "
+                "about a child again, contact us straight away.\n"
+            )
+        referrer = notify.Message(recipient_id=None, email=contact.referrer_email, kind="referrer_feedback",
+                                  subject=subject, body=body)
+    team = ()
+    if receiving_team is not None:
+        team = tuple(
+            notify.Message(recipient_id=member_id, kind="outcome_received",
+                           subject=f"New case from the MASH: {contact.reference}",
+                           body=f"{kind_label}. Summary: {summary}", link=contact.get_absolute_url())
+            for member_id in receiving_team.members.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
         )
-    else:
-        subject = f"Your contact with the MASH: {contact.reference}"
-        body = (
-            f"Thank you for contacting us on {timezone.localtime(contact.received_at):%d %B %Y}. "
-            "Your concern has been looked at by the Multi-Agency Safeguarding Hub and acted on.\n\n"
-            "To protect the family's privacy we cannot tell you what was decided. If you are worried "
-            "about a child again, contact us straight away.\n"
-        )
-    notify.notification_queue(recipient=None, email=contact.referrer_email, kind="referrer_feedback",
-                              subject=subject, body=body)
-    return "outcome" if professional else "acknowledgement"
+    return OutcomeMessages(referrer=referrer, referrer_told=told, team=team)
 
 
 def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None):
@@ -424,8 +461,10 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
         contact=contact, kind=kind, rationale=rationale, receiving_team=receiving_team, summary=summary,
         decided_by=actor, decided_at=now,
     )
-    feedback = _referrer_feedback(contact, outcome)
-    if feedback:
+    sent = outcome_messages(contact=contact, kind=kind, summary=summary, receiving_team=receiving_team)
+    feedback = sent.referrer_told
+    if sent.referrer is not None:
+        notify.notifications_queue([sent.referrer])
         outcome.referrer_feedback = feedback
         outcome.referrer_feedback_queued_at = now
         outcome.save(update_fields=["referrer_feedback", "referrer_feedback_queued_at"])
@@ -438,18 +477,14 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
                           "referrer_told": feedback or "no e-mail address"})
     signals.outcome_decided.send(sender=Contact, contact=contact, outcome=outcome, actor=actor,
                                  referrer_told=feedback, receiving_team=receiving_team)
-    if receiving_team is not None:
-        notify.notifications_queue(
-            notify.Message(recipient_id=member_id, kind="outcome_received",
-                           subject=f"New case from the MASH: {contact.reference}",
-                           body=f"{outcome.get_kind_display()}. Summary: {summary}", link=contact.get_absolute_url())
-            for member_id in receiving_team.members.values_list("pk", flat=True)
-        )
+    if sent.team:
+        notify.notifications_queue(sent.team)
     return outcome
 
 
-def outcome_decide(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None) -> Outcome:
-    """The manager's decision on an approved contact; the contact closes and the referrer is told."""
+def outcome_check(*, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None) -> dict:
+    """Every rule an outcome must meet, checked without writing: the outcome page checks them before it shows
+    what will be sent. Returns the inputs cleaned, or raises one DomainError with every problem."""
     if kind == OutcomeKind.ALLOCATED_WORKER:
         raise DomainError("Use 'pass to allocated worker' for a child who already has a social worker", field="kind")
     problems = Problems()
@@ -461,14 +496,26 @@ def outcome_decide(*, actor, contact: Contact, kind: str, rationale: str, summar
     if receiving_team is not None and not receiving_team.receives_outcomes:
         problems.add("receiving_team", "Select a receiving team from the list")
     problems.raise_if_any()
+    _outcome_state_check(Contact.objects.only("state").get(pk=contact.pk))  # as it stands, not as the caller read it
+    return {"kind": kind, "rationale": rationale, "summary": summary, "receiving_team": receiving_team}
+
+
+def _outcome_state_check(contact: Contact) -> None:
+    if contact.state != ContactState.AWAITING_OUTCOME:
+        raise DomainError("An outcome can be decided only once the rating is approved")
+    if contact.ratings.filter(decision=RatingDecision.PENDING).exists():
+        raise DomainError("A rating revision is awaiting approval: decide it first")
+
+
+def outcome_decide(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None) -> Outcome:
+    """The manager's decision on an approved contact; the contact closes, the referrer is told and the receiving
+    team notified (`outcome_messages`: what the outcome page previewed)."""
+    clean = outcome_check(contact=contact, kind=kind, rationale=rationale, summary=summary,
+                          receiving_team=receiving_team)
     with transaction.atomic():
         contact = _lock(contact)
-        if contact.state != ContactState.AWAITING_OUTCOME:
-            raise DomainError("An outcome can be decided only once the rating is approved")
-        if contact.ratings.filter(decision=RatingDecision.PENDING).exists():
-            raise DomainError("A rating revision is awaiting approval: decide it first")
-        return _close_with_outcome(actor=actor, contact=contact, kind=kind, rationale=rationale, summary=summary,
-                                   receiving_team=receiving_team)
+        _outcome_state_check(contact)
+        return _close_with_outcome(actor=actor, contact=contact, **clean)
 
 
 def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person, note: str) -> Outcome:

@@ -7,9 +7,9 @@ from mash import site
 from mash.access import deny_unless, require_perms
 from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
-from mash.forms import add_domain_errors, run_service
+from mash.forms import add_domain_errors, initial_from_data, run_service
 
-from . import matching, selectors, services
+from . import drafts, guidance, matching, selectors, services, views_decisions
 from .actions import ContactAction
 from .codes import CHILD_ROLES, ContactState
 from .forms import (
@@ -18,7 +18,6 @@ from .forms import (
     ChildFormSet,
     ContactForm,
     MergeForm,
-    OutcomeForm,
     PassToAllocatedForm,
     QueueFilterForm,
     RatingDecisionForm,
@@ -27,19 +26,20 @@ from .forms import (
     ScreeningForm,
 )
 from .models import Person
+from .views_drafts import draft_context
 
-NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED}
+NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.DRAFT_SAVED,
+                   ContactAction.DRAFT_DISCARDED}
 
 
 def _answers_with_another_row(post):
     """'Add another child' / 'Add an adult' without JavaScript: the same answers back, one more blank row."""
-    form = ContactForm(initial={name: post.get(name) for name in ContactForm.base_fields})
-    form.initial["presenting_factors"] = post.getlist("presenting_factors")
+    form = ContactForm(initial=initial_from_data(ContactForm, post))
 
     def rows(prefix, formset_class, add):
-        total = int(post.get(f"{prefix}-TOTAL_FORMS") or 0)
-        answers = [{name: post.get(f"{prefix}-{i}-{name}", "") for name in ChildForm.base_fields}
-                   for i in range(total)]
+        total = post.get(f"{prefix}-TOTAL_FORMS") or "0"
+        total = min(int(total), formset_class.max_num) if total.isdigit() else 0
+        answers = [initial_from_data(ChildForm, post, prefix=f"{prefix}-{i}") for i in range(total)]
         if add:
             answers.append({})
         return formset_class(prefix=prefix, initial=answers[: formset_class.max_num])
@@ -99,9 +99,11 @@ def _renumbered(error: DomainError, formsets) -> DomainError:
 @require_http_methods(["GET", "POST"])
 @require_perms("contacts.add_contact")
 def contact_new(request):
+    drafting = draft_context(request, "contact", restore=request.method == "GET")
     if request.method == "POST" and ("add_child" in request.POST or "add_adult" in request.POST):
         form, formset, adults = _answers_with_another_row(request.POST)
-        return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults})
+        return render(request, "contacts/contact_form.html",
+                      {"form": form, "formset": formset, "adults": adults, **drafting})
 
     if request.method == "POST":
         form = ContactForm(request.POST)
@@ -128,16 +130,21 @@ def contact_new(request):
                     except DomainError as error:
                         add_domain_errors(_renumbered(error, formsets), form, formsets)
                     else:
+                        drafts.draft_discard(actor=request.user, form="contact", submitted=True)
                         messages.success(request, f"Contact {contact.reference} recorded. It is awaiting screening.")
                         return redirect(contact)
         status = 400
+    elif drafting["draft_data"] is not None:
+        # The person's own draft, shown again as they left it (unjudged: no error messages yet).
+        form, formset, adults = _answers_with_another_row(drafting["draft_data"])
+        status = 200
     else:
         form = ContactForm()
         formset = ChildFormSet(prefix="children")
         adults = AdultFormSet(prefix="adults")
         status = 200
-    return render(request, "contacts/contact_form.html", {"form": form, "formset": formset, "adults": adults},
-                  status=status)
+    return render(request, "contacts/contact_form.html",
+                  {"form": form, "formset": formset, "adults": adults, **drafting}, status=status)
 
 
 def _queue(request, *, title, states, tabs, template_name="contacts/queue.html", returned_tab=False):
@@ -222,20 +229,22 @@ def contact_screen(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("contacts.add_screening"))
     document = selectors.active_threshold_document()
-    form = ScreeningForm(request.POST or None, document=document)
+    if request.method == "POST" and "suggest" in request.POST:
+        return views_decisions.screening_page(request, contact, document, suggest=True)
     if request.method == "POST":
+        form = ScreeningForm(request.POST, document=document)
         if form.is_valid() and run_service(form, services.screening_submit, actor=request.user, contact=contact,
                                            **form.cleaned_data):
+            drafts.draft_discard(actor=request.user, form="screening", contact=contact, submitted=True)
             messages.success(
                 request, f"Rating proposed for {contact.reference}. It is awaiting a manager's approval."
             )
             return redirect(contact)
-        return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document},
-                      status=400)
+        return views_decisions.screening_page(request, contact, document, form=form, status=400)
     if contact.state != ContactState.AWAITING_SCREENING:
         messages.info(request, "This contact is not awaiting screening.")
         return redirect(contact)
-    return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document})
+    return views_decisions.screening_page(request, contact, document)
 
 
 @require_http_methods(["GET", "POST"])
@@ -246,19 +255,16 @@ def rating_decide(request, reference: str):
     if pending is None:
         messages.info(request, "There is no rating awaiting approval on this contact.")
         return redirect(contact)
-    form = RatingDecisionForm(request.POST or None, proposed=pending.proposed_brag)
-    return_form = ReturnForm()
-    own = pending.proposed_by_id == request.user.pk
     if request.method == "POST":
+        form = RatingDecisionForm(request.POST, proposed=pending.proposed_brag)
         if form.is_valid() and run_service(form, services.rating_decide, actor=request.user, contact=contact,
                                            **form.cleaned_data):
+            drafts.draft_discard(actor=request.user, form="decide", contact=contact, submitted=True)
             messages.success(request, f"Rating for {contact.reference} decided.")
             return redirect(contact)
-        status = 400
-    else:
-        status = 200
-    return render(request, "contacts/decide.html", {"contact": contact, "pending": pending, "form": form,
-                                                     "return_form": return_form, "own": own}, status=status)
+        return views_decisions.decide_page(request, contact, pending, form=form, return_form=ReturnForm(),
+                                           status=400)
+    return views_decisions.decide_page(request, contact, pending)
 
 
 @require_POST
@@ -269,13 +275,13 @@ def rating_return(request, reference: str):
     form = ReturnForm(request.POST)
     if pending is not None and form.is_valid() and run_service(
             form, services.rating_return, actor=request.user, contact=contact, **form.cleaned_data):
+        drafts.draft_discard(actor=request.user, form="return", contact=contact, submitted=True)
         messages.success(request, f"{contact.reference} returned to the screener.")
         return redirect(contact)
     if pending is None:
         return redirect(contact)
     decide_form = RatingDecisionForm(proposed=pending.proposed_brag)
-    return render(request, "contacts/decide.html", {"contact": contact, "pending": pending, "form": decide_form,
-                                                     "return_form": form, "own": False}, status=400)
+    return views_decisions.decide_page(request, contact, pending, form=decide_form, return_form=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -283,7 +289,7 @@ def rating_revise(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("contacts.add_rating"))
     document = selectors.active_threshold_document()
-    form = RevisionForm(request.POST or None, document=document)
+    form = RevisionForm(request.POST or None, document=document, rating_hints=guidance.rating_hints(document))
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.rating_propose_revision, actor=request.user,
                                            contact=contact, **form.cleaned_data):
@@ -291,25 +297,6 @@ def rating_revise(request, reference: str):
             return redirect(contact)
         return render(request, "contacts/revise.html", {"contact": contact, "form": form}, status=400)
     return render(request, "contacts/revise.html", {"contact": contact, "form": form})
-
-
-@require_http_methods(["GET", "POST"])
-def outcome_decide(request, reference: str):
-    contact = selectors.get_contact_for_user(request.user, reference)
-    deny_unless(request.user.has_perm("contacts.add_outcome"))
-    form = OutcomeForm(request.POST or None)
-    # What other apps put before the decision (e.g. the agencies' returns), each checking its own access.
-    context = {"contact": contact, "form": form, "panels": site.panels("outcome", request, contact)}
-    if request.method == "POST":
-        if form.is_valid() and run_service(form, services.outcome_decide, actor=request.user, contact=contact,
-                                           **form.cleaned_data):
-            messages.success(request, f"Outcome recorded. {contact.reference} is closed and the referrer is told.")
-            return redirect(contact)
-        return render(request, "contacts/outcome.html", context, status=400)
-    if contact.state != ContactState.AWAITING_OUTCOME:
-        messages.info(request, "An outcome can be decided once the rating is approved.")
-        return redirect(contact)
-    return render(request, "contacts/outcome.html", context)
 
 
 @require_POST

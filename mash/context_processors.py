@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from . import site
+from . import session_timeout, site
 from .access import primary_role
 
 
@@ -11,7 +11,8 @@ def service(request):
     role = primary_role(user) if user is not None else None
     current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
     items = [
-        {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current}
+        {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current,
+         "notifications": item.url_name == "notifications"}
         for item in site.navigation_for(role)
     ]
     if user is not None and user.is_authenticated and user.is_staff:
@@ -24,6 +25,10 @@ def service(request):
         "demo_mode": settings.DEMO_MODE,
         # One query, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
+        # The idle timeout, counted from this request (includes/session_timeout.html).
+        "session_timeout_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        "session_timeout_warning_seconds": settings.SESSION_TIMEOUT_WARNING_SECONDS,
+        "session_expiry": SimpleLazyObject(session_timeout.expiry_json),
     }
 
 

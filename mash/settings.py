@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_htmx",
+    "pgtrigger",  # database triggers on PostgreSQL (e.g. published threshold documents never change)
     "mash",
     "agencies",
     "contacts",
@@ -161,6 +162,8 @@ SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=3
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The warning before the idle timeout signs someone out (mash.session_timeout, static/js/timeout.js).
+SESSION_TIMEOUT_WARNING_SECONDS = env.int("SESSION_TIMEOUT_WARNING_SECONDS", default=120)
 
 # Transport security. Off in DEBUG; on by default otherwise. SSL redirect is usually done by the
 # load balancer, so it is a separate switch (set it in production: see .env.production.example).

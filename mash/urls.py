@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import session_timeout, views
 
 admin.site.site_header = "MASH front door: administration"
 admin.site.site_title = "MASH administration"
@@ -17,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", session_timeout.keep_alive, name="session_keep_alive"),
     path("at-risk/", views.at_risk, name="at_risk"),
     path("at-risk/<int:pk>/", views.escalation_detail, name="escalation"),
     path("at-risk/<int:pk>/acknowledge/", views.escalation_acknowledge, name="escalation_acknowledge"),

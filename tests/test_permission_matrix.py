@@ -81,6 +81,16 @@ MATRIX = {
     "contacts/<str:reference>/outcome/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/pass-to-allocated-worker/": ({"POST"}, mash_record(), {"reference": "reference"}),
     "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK), {}),
+    # Issue 11 (decisions): drafts of the long forms, staying signed in.
+    "session/keep-alive/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "contacts/drafts/<slug:form>/save/": ({"POST"}, mash_only(), {"form": "new_contact_form"}),
+    "contacts/drafts/<slug:form>/discard/": ({"POST"}, mash_only(), {"form": "new_contact_form"}),
+    "contacts/drafts/<slug:form>/save/<str:reference>/": (
+        {"POST"}, mash_record(), {"form": "screening_form", "reference": "reference"}),
+    "contacts/drafts/<slug:form>/discard/<str:reference>/": (
+        {"POST"}, mash_record(), {"form": "screening_form", "reference": "reference"}),
+    "contacts/people/<int:pk>/chronology/": ({"GET"}, mash_record(), {"pk": "person"}),
+    "contacts/people/<int:pk>/chronology/print/": ({"GET"}, mash_record(), {"pk": "person"}),
 }
 
 
@@ -115,6 +125,8 @@ def world(personas):
         "reference": contact.reference,
         "person": contact.subjects.get().person.pk,
         "escalation": Escalation.objects.get(target_id=breached.pk, kind="breach").pk,
+        "new_contact_form": "contact",
+        "screening_form": "screening",
     }
 
 
@@ -126,7 +138,7 @@ def test_every_url_has_an_access_decision():
 
 def _path(route: str, args: dict, world: dict) -> str:
     path = route
-    for converter in ("<int:pk>", "<str:reference>"):
+    for converter in ("<int:pk>", "<str:reference>", "<slug:form>"):
         name = converter.strip("<>").split(":")[1]
         if converter in path:
             path = path.replace(converter, str(world[args[name]]))

@@ -41,7 +41,41 @@ def contact_post(children=None, adults=None, **overrides) -> dict:
             for key in keys:
                 data[f"{prefix}-{i}-{key}"] = person.get(key, "")
     data.update(overrides)
-    return data
+    return with_date_boxes(data)
+
+
+DATE_FIELDS = ("received_at", "date_of_birth", "expected_date_of_birth")
+
+
+def date_boxes(name: str, value: str) -> dict:
+    """A date as the GOV.UK date input posts it: "2019-04-02" -> name-day 2, name-month 4, name-year 2019; a date
+    and time ("2026-03-01T14:30") adds name-hour and name-minute; "31/02/2020" is day/month/year as typed; "" is
+    every box left empty."""
+    value = value or ""
+    date_part, _, time_part = value.partition("T")
+    if "/" in date_part:
+        day, month, year = (date_part.split("/") + ["", "", ""])[:3]
+    elif date_part:
+        year, month, day = (date_part.split("-") + ["", "", ""])[:3]
+    else:
+        day = month = year = ""
+    boxes = {f"{name}-day": day.lstrip("0") or day, f"{name}-month": month.lstrip("0") or month,
+             f"{name}-year": year}
+    if name.endswith("received_at"):
+        hour, _, minute = time_part.partition(":")
+        boxes.update({f"{name}-hour": hour, f"{name}-minute": minute})
+    return boxes
+
+
+def with_date_boxes(data: dict) -> dict:
+    """Every date field of a post written as one ISO string, posted as the GOV.UK date input's boxes."""
+    out = {}
+    for key, value in data.items():
+        if key.rsplit("-", 1)[-1] in DATE_FIELDS and isinstance(value, str):
+            out.update(date_boxes(key, value))
+        else:
+            out[key] = value
+    return out
 
 
 def make_contact(actor, *, received_at=None, children=1, **kwargs):

@@ -85,7 +85,7 @@ LONG = "x" * 10_000
         ("no date of birth at all", {"children-0-date_of_birth": ""}, "id_children-0-date_of_birth",
          "Enter the child&#x27;s date of birth, or an expected date if unborn"),
         ("not a date", {"children-0-date_of_birth": "31/02/2020"}, "id_children-0-date_of_birth",
-         "Enter the date of birth as a real date"),
+         "Date of birth must be a real date"),
         ("10,000-character child name", {"children-0-first_name": LONG}, "id_children-0-first_name",
          "First name must be 100 characters or fewer"),
         ("10,000-character referrer name", {"referrer_name": LONG}, "id_referrer_name",
@@ -165,3 +165,29 @@ def test_add_an_adult_without_javascript_keeps_every_child(personas, client_for)
     html = client_for(personas.screener).post(NEW, contact_post(children=children, add_adult="1")).content.decode()
     assert 'name="children-11-first_name"' in html and 'value="C11"' in html
     assert 'name="adults-0-first_name"' in html
+
+
+@pytest.mark.parametrize(
+    ("boxes", "anchor", "message"),
+    [
+        ({"children-0-date_of_birth-month": ""}, "id_children-0-date_of_birth-month",
+         "Date of birth must include a month"),
+        ({"children-0-date_of_birth-day": "", "children-0-date_of_birth-year": ""}, "id_children-0-date_of_birth",
+         "Date of birth must include a day and year"),
+        ({"children-0-date_of_birth-day": "30", "children-0-date_of_birth-month": "2"}, "id_children-0-date_of_birth",
+         "Date of birth must be a real date"),
+        ({"received_at-hour": "25"}, "id_received_at-hour", "Time received must be a real time"),
+        ({"received_at-year": "26"}, "id_received_at-year", "Year must include 4 numbers"),
+    ],
+)
+def test_a_date_typed_in_boxes_with_a_part_missing_or_impossible_writes_nothing(personas, client_for, boxes, anchor,
+                                                                                 message):
+    client = client_for(personas.screener)
+    before = counts()
+    response = client.post(NEW, {**contact_post(), **boxes})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert counts() == before
+    assert f'<a href="#{anchor}">' in html and message in html
+    # The box in error is marked for assistive technology, and what was typed is shown again.
+    assert f'id="{anchor}" aria-invalid="true"' in html

@@ -125,7 +125,8 @@ def test_queue_filters(personas, client_for):
         services.screening_submit(actor=personas.screener, contact=c, worries="w", working_well="w",
                                   needs_to_happen="n", history_checked=True, level=lvl,
                                   criteria=list(lvl.criteria.all()[:1]),
-                                  proposed_brag=brag, rationale="r", recommendation="route")
+                                  proposed_brag=brag, rationale="r", recommendation="route",
+                                  differs_reason="Advice only: no services needed.")
     services.rating_decide(actor=personas.manager, contact=overdue, brag="green")
     manager = client_for(personas.manager)
     assert rows(manager.get("/contacts/manage/?brag=green").content.decode()) == [overdue.reference]

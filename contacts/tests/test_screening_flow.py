@@ -29,6 +29,7 @@ def screen(contact, actor, brag="red", n=4, recommendation="route"):
         working_well="Grandmother nearby and protective.", needs_to_happen="Strategy discussion today.",
         history_checked=True, level=lvl, criteria=list(ThresholdCriterion.objects.filter(level=lvl)[:1]),
         proposed_brag=brag, rationale="Disclosure of physical harm.", recommendation=recommendation,
+        differs_reason="Grandmother is protective: the screener's judgement differs from the criteria.",
     )
 
 
@@ -128,6 +129,7 @@ def test_outcome_closes_the_contact_and_emails_a_professional_referrer(
         response = client_for(personas.manager).post(f"/contacts/{contact.reference}/outcome/", {
             "kind": "s17_assessment", "rationale": "Needs assessment of parenting capacity.",
             "receiving_team": str(team.pk), "summary": "Mother's low mood; children's basic care slipping.",
+            "confirm": "1",  # the preview's "Record outcome and send"
         })
     assert response.status_code == 302
     deliver_pending()  # what the Celery task runs

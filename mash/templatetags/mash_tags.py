@@ -81,3 +81,20 @@ def age(person) -> str:
         months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
         return f"{months} month{'s' if months != 1 else ''}"
     return f"{years}"
+
+
+@register.filter
+def error_anchor(field) -> str:
+    """The id an error summary links to for a field: for a GOV.UK date input, the first box in error (a missing
+    month links to the Month box); otherwise the field's own input."""
+    widget = field.field.widget
+    parts = getattr(field.field, "error_parts", None)
+    if getattr(widget, "govuk_date_input", False) and parts and parts[0] != widget.parts[0]:
+        return f"{field.auto_id}-{parts[0]}"
+    return field.id_for_label or field.auto_id
+
+
+@register.filter
+def get_item(mapping, key):
+    """A dictionary's value by a key held in a variable: {{ labels|get_item:event.kind }}."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

@@ -15,6 +15,22 @@ def assert_accessible(page, visited: list | None = None):
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 
+def fill_date(scope, legend: str, value: str) -> None:
+    """Type a date into a GOV.UK date input, as a person would: "2019-04-02" into Day, Month and Year; a date and
+    time ("2026-03-01T14:30") into Hour and Minute too. `scope` is the page or a part of it holding one such
+    fieldset named `legend`."""
+    day_part, _, time_part = value.partition("T")
+    year, month, day = day_part.split("-")
+    group = scope.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day").fill(str(int(day)))
+    group.get_by_label("Month").fill(str(int(month)))
+    group.get_by_label("Year").fill(year)
+    if time_part:
+        hour, minute = time_part.split(":")
+        group.get_by_label("Hour").fill(hour)
+        group.get_by_label("Minute").fill(minute)
+
+
 @pytest.fixture
 def live(live_server, settings):
     # The live server speaks plain http: cookies must not be Secure-only there.

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from contacts.models import Contact
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +36,7 @@ def record_contact_with_two_children(page, base_url, visited, *, axe=True):
     check(page, visited)
 
     received = timezone.localtime(timezone.now() - timedelta(hours=1))
-    page.get_by_label("When was the contact received?").fill(received.strftime("%Y-%m-%dT%H:%M"))
+    fill_date(page, "When was the contact received?", received.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Phone call").check()
     page.get_by_label("Referrer's name").fill("Jo Teacher")
     page.get_by_label("Referrer's role").fill("Designated safeguarding lead")
@@ -45,7 +45,7 @@ def record_contact_with_two_children(page, base_url, visited, *, axe=True):
     child1 = page.get_by_test_id("child-1")
     child1.get_by_label("First name").fill("Ava")
     child1.get_by_label("Last name").fill("Brown")
-    child1.get_by_label("Date of birth", exact=True).fill("2019-04-02")
+    fill_date(child1, "Date of birth", "2019-04-02")
     child1.get_by_label("Postcode").fill("AN1 1AA")
 
     page.get_by_role("button", name="Add another child").click()
@@ -55,7 +55,7 @@ def record_contact_with_two_children(page, base_url, visited, *, axe=True):
     check(page, visited)
     child2.get_by_label("First name").fill("Leo")
     child2.get_by_label("Last name").fill("Brown")
-    child2.get_by_label("Date of birth", exact=True).fill("2021-09-15")
+    fill_date(child2, "Date of birth", "2021-09-15")
     page.get_by_label("What is the concern?").fill(
         "Ava told her teacher that Leo is left alone at night and there is often no food."
     )

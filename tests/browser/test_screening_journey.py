@@ -14,7 +14,7 @@ from contacts.models import Contact
 from contacts.tests.factories import make_contact
 from mash.notify import deliver_pending
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,7 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
     sign_in(page, base, "screener")
     page.goto(f"{base}/contacts/new/")
     received = timezone.localtime(timezone.now() - timedelta(hours=1))
-    page.get_by_label("When was the contact received?").fill(received.strftime("%Y-%m-%dT%H:%M"))
+    fill_date(page, "When was the contact received?", received.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Phone call").check()
     page.get_by_label("Referrer's name").fill("Jo Teacher")
     page.get_by_label("Referrer's organisation").fill("Anytown Primary School")
@@ -52,7 +52,7 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
         child = page.get_by_test_id(f"child-{number}")
         child.get_by_label("First name").fill(first)
         child.get_by_label("Last name").fill("Brown")
-        child.get_by_label("Date of birth", exact=True).fill(born)
+        fill_date(child, "Date of birth", born)
     page.get_by_label("What is the concern?").fill("Ava has a bruise on her cheek and is scared to go home.")
     page.get_by_label("Parents not asked").check()
     page.get_by_label("About consent").fill("Disclosure of physical harm: asking could put Ava at risk.")
@@ -113,7 +113,10 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
     page.get_by_label("Rationale").fill("Needs an assessment of the parents' capacity to keep Ava safe.")
     page.get_by_label("Receiving team").select_option(str(team.pk))
     page.get_by_label("Summary for the receiving service").fill("Bruise; Ava scared of dad; grandmother protective.")
-    page.get_by_role("button", name="Record outcome and close").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("referrer-body")).to_contain_text("Section 17 child-in-need assessment")
+    assert_accessible(page, visited)
+    page.get_by_role("button", name="Record outcome and send").click()
     expect(page.get_by_test_id("outcome")).to_contain_text("Section 17 child-in-need assessment")
     assert_accessible(page, visited)
 
@@ -131,4 +134,4 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
         expect(item.locator("time")).to_have_count(1)
     contact.refresh_from_db()
     assert (contact.state, contact.rating) == ("closed", "amber")
-    assert len(visited) == 9
+    assert len(visited) == 10

@@ -1,0 +1,68 @@
+"""What the decision pages (screening, the manager's decision, the outcome) show besides their forms: the facts
+the decision is made on, the rating guidance, the suggestion from the criteria, and the person's draft."""
+
+from django.shortcuts import render
+
+from mash.forms import initial_from_data
+
+from . import guidance, selectors
+from .forms import RatingDecisionForm, ReturnForm, ScreeningForm
+from .views_drafts import draft_context
+
+
+def facts(contact) -> dict:
+    """The facts every decision page shows (contacts/_facts.html)."""
+    return {"history": selectors.history_at_a_glance(contact), "pending": selectors.pending_rating(contact)}
+
+
+def screening_page(request, contact, document, *, form=None, status=200, suggest=False):
+    """The screening form with the facts, the rating guidance and the criteria's suggestion.
+
+    `form` None: a fresh form, filled from the person's draft if they kept one. `suggest`: the "Suggest a rating"
+    step without JavaScript: the answers come back unjudged, with the suggested level and rating chosen where the
+    screener has not chosen one.
+    """
+    hints = guidance.rating_hints(document)
+    drafting = draft_context(request, "screening", contact, restore=form is None and not suggest)
+    if suggest:
+        initial = initial_from_data(ScreeningForm, request.POST)
+        form = ScreeningForm(initial=initial, document=document, rating_hints=hints)
+        criteria = request.POST.getlist("criteria")
+    elif form is None:
+        data = drafting["draft_data"]
+        initial = initial_from_data(ScreeningForm, data) if data is not None else None
+        form = ScreeningForm(initial=initial, document=document, rating_hints=hints)
+        criteria = data.getlist("criteria") if data is not None else []
+    else:
+        form.fields["proposed_brag"].widget.hints = hints
+        criteria = form.data.getlist("criteria")
+    suggestion = guidance.criteria_suggestion(document, criteria)
+    if suggest and suggestion is not None:
+        form.initial.setdefault("level", str(suggestion.level.pk))
+        if suggestion.brag:
+            form.initial.setdefault("proposed_brag", suggestion.brag)
+    return render(request, "contacts/screen.html", {
+        "contact": contact, "form": form, "document": document, "suggestion": suggestion,
+        "criteria_map": guidance.criteria_map(document), **facts(contact), **drafting,
+    }, status=status)
+
+
+def decide_page(request, contact, pending, *, form=None, return_form=None, status=200):
+    """The manager's decision: the facts and the screener's analysis, the proposed rating, and both forms (each
+    filled from the manager's own draft when the page opens afresh)."""
+    hints = guidance.rating_hints(selectors.active_threshold_document())
+    decide_drafts = draft_context(request, "decide", contact, restore=form is None)
+    return_drafts = draft_context(request, "return", contact, restore=return_form is None)
+    if form is None:
+        data = decide_drafts["draft_data"]
+        form = RatingDecisionForm(initial=initial_from_data(RatingDecisionForm, data) if data is not None else None,
+                                  proposed=pending.proposed_brag, rating_hints=hints)
+    form.fields["brag"].widget.hints = hints
+    if return_form is None:
+        data = return_drafts["draft_data"]
+        return_form = ReturnForm(initial=initial_from_data(ReturnForm, data) if data is not None else None)
+    return render(request, "contacts/decide.html", {
+        "contact": contact, "pending": pending, "form": form, "return_form": return_form,
+        "own": pending.proposed_by_id == request.user.pk, "with_screening": True, **facts(contact),
+        "decide_drafts": decide_drafts, "return_drafts": return_drafts,
+    }, status=status)
