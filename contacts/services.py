@@ -418,7 +418,8 @@ def _referrer_feedback(contact: Contact, outcome: Outcome) -> str:
     return "outcome" if professional else "acknowledgement"
 
 
-def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None):
+def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None,
+                        allocated_worker=None):
     now = timezone.now()
     outcome = Outcome.objects.create(
         contact=contact, kind=kind, rationale=rationale, receiving_team=receiving_team, summary=summary,
@@ -437,7 +438,8 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
                  changes={"outcome": kind, "receiving_team": str(receiving_team or ""), "rationale": rationale,
                           "referrer_told": feedback or "no e-mail address"})
     signals.outcome_decided.send(sender=Contact, contact=contact, outcome=outcome, actor=actor,
-                                 referrer_told=feedback, receiving_team=receiving_team)
+                                 referrer_told=feedback, receiving_team=receiving_team,
+                                 allocated_worker=allocated_worker)
     if receiving_team is not None:
         notify.notifications_queue(
             notify.Message(recipient_id=member_id, kind="outcome_received",
@@ -487,7 +489,7 @@ def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person,
         outcome = _close_with_outcome(
             actor=actor, contact=contact, kind=OutcomeKind.ALLOCATED_WORKER,
             rationale=f"{person} has an allocated social worker, {person.allocated_worker}.",
-            summary=note, receiving_team=None,
+            summary=note, receiving_team=None, allocated_worker=person.allocated_worker,
         )
         notify.notification_queue(
             recipient=person.allocated_worker, kind="contact_for_allocated_worker",
