@@ -30,6 +30,11 @@ def _radios(label, choices, **kwargs):
     return OpenChoiceField(label=label, choices=choices, required=False, widget=forms.RadioSelect, **kwargs)
 
 
+def _choice(rule):
+    """A rule's list as radios; the service says whether the value is on it (so every problem shows at once)."""
+    return _radios(rule.label, list(rule.choices))
+
+
 def _checkboxes(label, choices, **kwargs):
     return OpenMultipleChoiceField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
                                    **kwargs)
@@ -48,9 +53,9 @@ def _person_label(subject) -> str:
 
 
 class ConsentForm(forms.Form):
-    state = rules.STATE.form_field(widget=forms.RadioSelect)
+    state = _choice(rules.STATE)
     given_by = _radios(rules.GIVEN_BY_LABEL, [])
-    capacity = rules.CAPACITY.form_field(widget=forms.RadioSelect)
+    capacity = _choice(rules.CAPACITY)
     competence_note = rules.COMPETENCE_NOTE.form_field()
     children = _checkboxes(rules.CHILDREN_LABEL, [], help_text="Consent for one child never covers another: "
                            "select each child it covers. Someone deciding for themselves covers only themselves.")
@@ -60,10 +65,10 @@ class ConsentForm(forms.Form):
     info_kinds = _checkboxes(rules.INFO_KINDS_LABEL, InfoKind.choices,
                              help_text="A health agency may be asked only if this includes health information")
     purpose = rules.PURPOSE.form_field()
-    method = rules.METHOD.form_field(widget=forms.RadioSelect)
+    method = _choice(rules.METHOD)
     explained = _checkboxes(rules.EXPLAINED_LABEL, Explained.choices,
                             help_text="Consent is informed only if you explained all four")
-    understood = rules.UNDERSTOOD.form_field(widget=forms.RadioSelect)
+    understood = _choice(rules.UNDERSTOOD)
     obtained_by = rules.OBTAINED_BY.form_field()
     obtained_at = _when("When were they asked?", help_text="For example, 21/11/2026 14:30")
     notes = rules.NOTES.form_field()
@@ -79,7 +84,7 @@ class ConsentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     withdrawn_at = _when("When did they withdraw it?", help_text="For example, 21/11/2026 14:30")
-    method = rules.WITHDRAWAL_METHOD.form_field(widget=forms.RadioSelect)
+    method = _choice(rules.WITHDRAWAL_METHOD)
     note = rules.WITHDRAWAL_NOTE.form_field()
 
     def __init__(self, *args, **kwargs):
@@ -91,12 +96,12 @@ class ProposalForm(forms.Form):
     children = _checkboxes(rules.CHILDREN_LABEL, [])
     agencies = _checkboxes(rules.DECISION_AGENCIES_LABEL, [],
                            help_text="Only the agencies named here may be asked under this decision")
-    threshold = rules.THRESHOLD.form_field(widget=forms.RadioSelect)
+    threshold = _choice(rules.THRESHOLD)
     reason = _radios(rules.REASON_LABEL, [])
     narrative = rules.NARRATIVE.form_field()
     purpose = rules.DECISION_PURPOSE.form_field()
     advice = rules.ADVICE.form_field()
-    family_told = rules.FAMILY_TOLD.form_field(widget=forms.RadioSelect)
+    family_told = _choice(rules.FAMILY_TOLD)
     family_told_on = forms.DateField(label="When were they, or will they be, told?", required=False,
                                      widget=GovukDateInput(),
                                      error_messages={"invalid": "Enter when the family will be told as a real date"})
@@ -114,7 +119,7 @@ class ProposalForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    outcome = rules.OUTCOME.form_field(widget=forms.RadioSelect)
+    outcome = _choice(rules.OUTCOME)
     lawful_basis = _radios(rules.LAWFUL_BASIS_LABEL, [], help_text="Needed to share. The decision keeps this text "
                            "as it stands today, whatever later changes to the list.")
     note = rules.DECISION_NOTE.form_field()

@@ -22,6 +22,11 @@ from .forms import AnonymityForm, ClearFlagForm, ConsentForm, DecideForm, Decisi
 from .models import LawfulBasis, SharingReason
 
 
+def _posted(request):
+    """The posted data, bound even when empty (an empty POST is bad input, not a first visit)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _subjects(contact):
     subjects = list(contact.subjects.all())
     for subject in subjects:
@@ -37,7 +42,7 @@ def _back(contact, anchor="consent"):
 def consent_new(request, reference: str):
     contact = get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("consent.add_consentrecord"))
-    form = ConsentForm(request.POST or None, subjects=_subjects(contact), agencies=selectors.signatories(),
+    form = ConsentForm(_posted(request), subjects=_subjects(contact), agencies=selectors.signatories(),
                        user=request.user)
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.consent_record, actor=request.user, contact=contact,
@@ -58,7 +63,7 @@ def consent_withdraw(request, pk: int):
         messages.info(request, f"This consent is {record.get_state_display().lower()}: only a given consent can be "
                                "withdrawn.")
         return _back(contact)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(_posted(request))
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.consent_withdraw, actor=request.user, record=record,
                                            **form.cleaned_data):
@@ -86,7 +91,7 @@ def _proposal_form(request, contact, data=None):
 def sharing_propose(request, reference: str):
     contact = get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("consent.add_sharingdecision"))
-    form = _proposal_form(request, contact, request.POST or None)
+    form = _proposal_form(request, contact, _posted(request))
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.sharing_propose, actor=request.user, contact=contact,
                                            **form.cleaned_data):
@@ -104,7 +109,7 @@ def sharing_decide(request, pk: int):
     if decision.state != DecisionState.PROPOSED:
         messages.info(request, f"This proposal is already decided: {decision.get_state_display().lower()}.")
         return _back(contact)
-    form = DecideForm(request.POST or None, bases=LawfulBasis.objects.filter(active=True))
+    form = DecideForm(_posted(request), bases=LawfulBasis.objects.filter(active=True))
     context = {"contact": contact, "decision": decision, "form": form,
                "own": decision.proposed_by_id == request.user.pk}
     if request.method == "POST":
@@ -133,7 +138,7 @@ def flag_clear(request, pk: int):
 def referrer_anonymous(request, reference: str):
     contact = get_contact_for_user(request.user, reference)
     deny_unless(request.user.has_perm("consent.add_referreranonymity"))
-    form = AnonymityForm(request.POST or None)
+    form = AnonymityForm(_posted(request))
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.referrer_anonymity_record, actor=request.user,
                                            contact=contact, **form.cleaned_data):
