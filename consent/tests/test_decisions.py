@@ -11,7 +11,7 @@ from consent.models import LawfulBasis, SharingDecision, SharingReason
 from mash.errors import DomainError
 from mash.models import AuditEvent
 
-from .helpers import basis, decide_share, family_contact, propose, proposal_inputs, reason
+from .helpers import basis, decide_share, family_contact, proposal_inputs, propose, reason
 
 pytestmark = pytest.mark.django_db
 

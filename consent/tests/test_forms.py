@@ -61,12 +61,13 @@ def test_a_good_consent_is_recorded(personas, world, client_for):
 
 
 CONSENT_CASES = {
-    "empty": ({key: "" for key in consent_post.__code__.co_varnames[:0]} | {
+    "empty": ({
         "state": "", "given_by": "", "capacity": "", "children": [], "agency_kinds": [], "info_kinds": [],
         "purpose": "", "method": "", "explained": [], "understood": "", "obtained_by": "", "obtained_at": ""}, {
         "state": "Select whether they agreed or refused", "given_by": "Select who was asked",
         "capacity": "Select the capacity in which they decided", "children": "Select the children it covers",
-        "agency_kinds": "Select the agencies (or kinds of agency) it covers", "purpose": "Enter what consent was asked for",
+        "agency_kinds": "Select the agencies (or kinds of agency) it covers",
+        "purpose": "Enter what consent was asked for",
         "method": "Select how it was obtained", "understood": "Select whether they understood",
         "obtained_by": "Enter who asked them", "obtained_at": "Enter the date and time they were asked"}),
     "too long": ({"purpose": LONG, "notes": LONG, "obtained_by": LONG}, {
@@ -82,7 +83,8 @@ CONSENT_CASES = {
     "not a number": ({"given_by": "Jane", "children": ["abc"]}, {
         "given_by": "Select someone named on this contact", "children": "Select children named on this contact"}),
     "a kind that does not exist": ({"agency_kinds": ["spies"], "info_kinds": ["secrets"], "explained": ["nothing"]}, {
-        "agency_kinds": "Select kinds of agency from the list", "info_kinds": "Select kinds of information from the list",
+        "agency_kinds": "Select kinds of agency from the list",
+        "info_kinds": "Select kinds of information from the list",
         "explained": "Select what was explained from the list"}),
     "asked in the future": ({"obtained_at": timezone.localtime(timezone.now() + timedelta(days=2)).strftime(WHEN)},
                             {"obtained_at": "The date and time they were asked must be in the past"}),
@@ -167,7 +169,7 @@ def test_bad_proposals_get_a_message_per_field_and_write_nothing(personas, world
     url = f"/consent/contact/{contact.reference}/propose/"
     before = snapshot()
     cases = {
-        "empty": ({key: "" for key in proposal_post(contact, [])} | {"children": [], "agencies": []}, {
+        "empty": (dict.fromkeys(proposal_post(contact, []), "") | {"children": [], "agencies": []}, {
             "children": "Select the children it covers", "agencies": "Select the agencies it covers",
             "threshold": "Select the threshold that applies", "reason": "Select the reason for sharing without consent",
             "narrative": "Enter why consent is not sought or is overridden",
