@@ -70,6 +70,7 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             made = self._contacts(users["screener"], contacts)
             self._progress(users)
+        self._consent_demo()
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}"
@@ -103,6 +104,12 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role.value))
             users[username] = user
         return users
+
+    def _consent_demo(self):
+        """Families showing each consent state (consent's own command: contacts does not import consent)."""
+        from django.core.management import call_command
+
+        call_command("seed_consent_demo", stdout=self.stdout)
 
     def _progress(self, users):
         """Move a few demo contacts along, so every queue has something in it."""
