@@ -28,9 +28,7 @@ from django.db.models import Max
 from agencies.models import Agency, AgencyKind
 from contacts import identifiers
 from contacts.codes import (
-    Brag,
     Channel,
-    ClockStage,
     ConsentAnswer,
     ContactState,
     OutcomeKind,
@@ -52,6 +50,7 @@ from contacts.models import (
     ThresholdDocument,
 )
 from mash.access import Role
+from mash.codes import Brag, Stage
 from mash.models import ResponseWindow
 
 BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (bench database only)
@@ -302,11 +301,11 @@ class Seeder:
             assigned = None
             warned_at = breached_at = met_at = closed_at = None
             if state in (ContactState.AWAITING_SCREENING, ContactState.AWAITING_APPROVAL):
-                stage, window, started = ClockStage.CONTACT_DECISION, ("contact_decision", ""), received
+                stage, window, started = Stage.CONTACT_DECISION, ("contact_decision", ""), received
                 limit = LIMIT_HOURS[""]
                 assigned = screener if state == ContactState.AWAITING_APPROVAL or rng.random() < 0.3 else None
             else:
-                stage, window, started = ClockStage.BRAG_RESPONSE, ("brag_response", brag), decided_at
+                stage, window, started = Stage.BRAG_RESPONSE, ("brag_response", brag), decided_at
                 limit = LIMIT_HOURS[brag]
                 rating, assigned = brag, screener
             if state == ContactState.AWAITING_APPROVAL and screened_at > self.now:
