@@ -106,19 +106,22 @@ class ConsentRecord(models.Model):
     """A person's consent (or refusal) to the MASH asking agencies about one or more people on a contact.
 
     A given consent may later be withdrawn (state, when, how, recorded by); a refusal stands until the person gives
-    consent again (a new record). Consent covers only the people named in `children`: consent for child A never
-    covers child B.
+    consent again (a new record). Consent covers only the people named in `children_ids`: consent for child A
+    never covers child B.
+
+    Whom and which agencies a record (or a decision) covers are lists of ids, not many-to-many tables: they are
+    written once, by the service that checks them (people on this contact, agencies that exist), never change, and
+    are read on every contact page (the sharing position), where one plain query must do.
     """
 
     contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="consent_records")
     given_by = models.ForeignKey("contacts.Person", on_delete=models.PROTECT, related_name="consents_given")
     capacity = models.CharField(max_length=16, choices=Capacity.choices)
     competence_note = models.TextField("why the child is judged competent", blank=True)
-    children = models.ManyToManyField("contacts.Person", related_name="consents_covering",
-                                      help_text="Whose information it covers")
-    # The scope: agencies by kind, or by name; and which kinds of information.
+    children_ids = models.JSONField("whose information it covers (person ids)", default=list)
+    # The scope: agencies by kind, or by name (ids); and which kinds of information.
     agency_kinds = models.JSONField(default=list, blank=True)
-    agencies = models.ManyToManyField("agencies.Agency", blank=True, related_name="+")
+    agency_ids = models.JSONField("agencies by name (ids)", default=list, blank=True)
     info_kinds = models.JSONField("kinds of information", default=list, blank=True)
     purpose = models.TextField()
     method = models.CharField("how it was obtained", max_length=16, choices=Method.choices)
@@ -136,7 +139,7 @@ class ConsentRecord(models.Model):
     withdrawal_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                                on_delete=models.PROTECT, related_name="+")
     withdrawal_recorded_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(m2m_fields=[children, agencies])
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["contact", "obtained_at", "id"]
@@ -167,9 +170,12 @@ class ConsentRecord(models.Model):
 
     @property
     def scope_labels(self) -> list[str]:
-        """The agencies it covers, in words: kinds of agency, then agencies by name (prefetched)."""
-        return [AgencyKind(k).label for k in self.agency_kinds if k in AgencyKind.values] + [
-            a.name for a in self.agencies.all()]
+        """The agencies it covers, in words: kinds of agency, then agencies by name (one query when it names any)."""
+        from agencies.models import Agency
+
+        named = list(Agency.objects.filter(pk__in=self.agency_ids).values_list("name", flat=True)) if (
+            self.agency_ids) else []
+        return [AgencyKind(k).label for k in self.agency_kinds if k in AgencyKind.values] + sorted(named)
 
     @property
     def info_kind_labels(self) -> list[str]:
@@ -186,8 +192,8 @@ class SharingDecision(models.Model):
     of its lawful basis and reason, so later edits of those lists never change what was decided."""
 
     contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="sharing_decisions")
-    children = models.ManyToManyField("contacts.Person", related_name="sharing_decisions")
-    agencies = models.ManyToManyField("agencies.Agency", related_name="+")
+    children_ids = models.JSONField("children it covers (person ids)", default=list)
+    agency_ids = models.JSONField("agencies it covers (ids)", default=list)
     threshold = models.CharField("threshold that applies", max_length=16, choices=Threshold.choices)
     reason = models.ForeignKey(SharingReason, on_delete=models.PROTECT, related_name="+")
     reason_label = models.CharField(max_length=300)
@@ -207,7 +213,7 @@ class SharingDecision(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
-    history = HistoricalRecords(m2m_fields=[children, agencies])
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["contact", "proposed_at", "id"]
@@ -313,15 +319,13 @@ class BasisFlag(models.Model):
         ordering = ["contact", "raised_at", "id"]
         verbose_name = "flag: a basis for sharing was lost"
         permissions = [("clear_basisflag", "Can clear a flag that a basis for sharing was lost")]
-        indexes = [
-            # The consent panel's open flags.
-            models.Index(fields=["contact"], condition=Q(cleared_at__isnull=True), name="basisflag_open"),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(cleared_at__isnull=True) | (Q(cleared_by__isnull=False) & ~Q(clear_note="")),
                 name="basisflag_cleared_with_note",
             ),
+            # A record takes a basis away once: refused when recorded, or given and later withdrawn.
+            models.UniqueConstraint(fields=["consent_record"], name="basisflag_one_per_record"),
         ]
 
     def __str__(self):

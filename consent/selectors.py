@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from mash.access import is_mash_staff
 from mash.errors import DomainError
 
 from .codes import ConsentState, DecisionState, InfoKind
-from .models import BasisFlag, ConsentRecord, HealthKind, ReferrerAnonymity, SharingDecision
+from .models import BasisFlag, ConsentRecord, HealthKind, SharingDecision
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _date(at) -> str:
 
 
 def _covers_agency(record: ConsentRecord, agency: Agency) -> bool:
-    return agency.kind in (record.agency_kinds or []) or any(a.pk == agency.pk for a in record.agencies.all())
+    return agency.kind in (record.agency_kinds or []) or agency.pk in record.agency_ids
 
 
 def _child_position(child: Person, agency: Agency, is_health: bool, records: list[ConsentRecord],
@@ -153,7 +153,7 @@ def _child_position(child: Person, agency: Agency, is_health: bool, records: lis
        health agency only if its reason records the overriding public interest.
     Consent is preferred when both stand: the family agreed.
     """
-    relevant = [r for r in records if any(c.pk == child.pk for c in r.children.all()) and _covers_agency(r, agency)]
+    relevant = [r for r in records if child.pk in r.children_ids and _covers_agency(r, agency)]
     latest: dict[int, ConsentRecord] = {}
     for record in relevant:  # records come ordered by obtained_at, id: the last one per person wins
         latest[record.given_by_id] = record
@@ -163,8 +163,7 @@ def _child_position(child: Person, agency: Agency, is_health: bool, records: lis
     usable = [r for r in given if not is_health or InfoKind.HEALTH in (r.info_kinds or [])]
 
     covering = [d for d in decisions if d.state == DecisionState.APPROVED
-                and any(c.pk == child.pk for c in d.children.all())
-                and any(a.pk == agency.pk for a in d.agencies.all())]
+                and child.pk in d.children_ids and agency.pk in d.agency_ids]
     decision = next((d for d in reversed(covering) if not is_health or d.reason_overrides_confidentiality), None)
 
     if usable and not refusals:
@@ -196,18 +195,22 @@ def signatories() -> QuerySet[Agency]:
             .order_by("name"))
 
 
-def consent_records_for(contact: Contact) -> QuerySet[ConsentRecord]:
-    return (ConsentRecord.objects.filter(contact=contact)
-            .select_related("given_by", "recorded_by", "withdrawal_recorded_by")
-            .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("id")), "agencies")
-            .order_by("obtained_at", "id"))
+def consent_records_for(contact: Contact) -> list[ConsentRecord]:
+    """The contact's consent records, oldest first, each with its open flag if it raised one that is not cleared
+    yet (`open_flag_id`, `open_flag_lost`, `open_flag_raised_at`: a record raises one flag at most). One query."""
+    return list(ConsentRecord.objects.filter(contact=contact)
+                .select_related("given_by", "recorded_by", "withdrawal_recorded_by")
+                .annotate(open_flag=FilteredRelation("flags", condition=Q(flags__cleared_at__isnull=True)))
+                .annotate(open_flag_id=F("open_flag__id"), open_flag_lost=F("open_flag__lost"),
+                          open_flag_raised_at=F("open_flag__raised_at"))
+                .order_by("obtained_at", "id"))
 
 
-def sharing_decisions_for(contact: Contact) -> QuerySet[SharingDecision]:
-    return (SharingDecision.objects.filter(contact=contact)
-            .select_related("proposed_by", "decided_by", "lawful_basis")
-            .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("id")), "agencies")
-            .order_by("proposed_at", "id"))
+def sharing_decisions_for(contact: Contact) -> list[SharingDecision]:
+    """The contact's sharing decisions (proposed or decided), oldest first. One query."""
+    return list(SharingDecision.objects.filter(contact=contact)
+                .select_related("proposed_by", "decided_by")
+                .order_by("proposed_at", "id"))
 
 
 def contact_children(contact: Contact) -> list[Person]:
@@ -219,22 +222,22 @@ def contact_children(contact: Contact) -> list[Person]:
             .select_related("person").order_by("position")]
 
 
-def sharing_position(contact: Contact, *, children=None) -> SharingPosition:
+def sharing_position(contact: Contact, *, children=None, agencies: QuerySet[Agency] | None = None) -> SharingPosition:
     """The sharing position of a contact: for each active ISA signatory, for each child (all the children on the
-    contact, or those given), whether it may be asked now and on which basis, or why not.
+    contact, or those given), whether it may be asked now and on which basis, or why not. `agencies` is
+    `signatories()` (the default) with anything a caller wants to read in the same query annotated on it.
 
-    Queries: the agencies (with whether each counts as health), the consent records, their children and
-    agencies, the sharing decisions, their children and agencies (none of the four when there are no records),
-    and the contact's subjects unless prefetched. The count does not grow with the number of records.
+    Queries: the agencies (with whether each counts as health), the consent records, the sharing decisions, and the
+    contact's subjects unless prefetched. The count does not grow with the number of records.
     """
     children = contact_children(contact) if children is None else list(children)
-    records = list(consent_records_for(contact))
-    decisions = list(sharing_decisions_for(contact))
+    records = consent_records_for(contact)
+    decisions = sharing_decisions_for(contact)
     agencies = [
         AgencyPosition(agency=agency, is_health=agency.is_health,
                        children=[_child_position(child, agency, agency.is_health, records, decisions)
                                  for child in children])
-        for agency in signatories()
+        for agency in (signatories() if agencies is None else agencies)
     ]
     return SharingPosition(contact=contact, children=children, agencies=agencies, records=records,
                            decisions=decisions)
@@ -255,22 +258,6 @@ def sharing_basis(contact: Contact, *, agency, child) -> Basis:
 # --- the panel on the contact page, flags, anonymity ----------------------------------------------------------
 
 
-def open_flags(contact: Contact) -> list[BasisFlag]:
-    return list(BasisFlag.objects.filter(contact=contact, cleared_at__isnull=True)
-                .select_related("consent_record__given_by").order_by("raised_at", "id"))
-
-
-def referrer_is_anonymous(contact: Contact, *, anonymity: ReferrerAnonymity | None = None) -> bool:
-    """Referral source 9 (Anonymous), or the referrer asked to stay anonymous."""
-    from contacts.codes import ReferralSource
-
-    if contact.referral_source == ReferralSource.ANONYMOUS:
-        return True
-    if anonymity is not None:
-        return True
-    return ReferrerAnonymity.objects.filter(contact=contact).exists()
-
-
 def get_consent_record_for_user(user, pk: int) -> ConsentRecord:
     """404 for anyone who may not see the record's contact."""
     record = (ConsentRecord.objects.filter(pk=pk, contact__in=contacts_visible_to(user))
@@ -282,11 +269,19 @@ def get_consent_record_for_user(user, pk: int) -> ConsentRecord:
 
 def get_sharing_decision_for_user(user, pk: int) -> SharingDecision:
     decision = (SharingDecision.objects.filter(pk=pk, contact__in=contacts_visible_to(user))
-                .select_related("contact", "proposed_by", "decided_by", "lawful_basis", "reason")
-                .prefetch_related("children", "agencies").first())
+                .select_related("contact", "proposed_by", "decided_by", "lawful_basis", "reason").first())
     if decision is None:
         raise Http404("No sharing decision found")
     return decision
+
+
+def names_of(*, people=(), agencies=()) -> tuple[str, str]:
+    """Names for lists of person and agency ids, as text ("Ava Brown, Leo Brown"). Two queries at most."""
+    people, agencies = list(people), list(agencies)
+    full = {pk: f"{first} {last}" for pk, first, last in Person.objects.filter(pk__in=people).values_list(
+        "pk", "first_name", "last_name")} if people else {}
+    named = dict(Agency.objects.filter(pk__in=agencies).values_list("pk", "name")) if agencies else {}
+    return ", ".join(full.get(pk, "") for pk in people), ", ".join(sorted(named.get(pk, "") for pk in agencies))
 
 
 def get_flag_for_user(user, pk: int) -> BasisFlag:

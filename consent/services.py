@@ -212,12 +212,11 @@ def consent_record(
         before = selectors.sharing_position(contact)
         record = ConsentRecord.objects.create(
             contact=contact, given_by=giver.person, capacity=capacity, competence_note=competence_note,
-            agency_kinds=agency_kinds, info_kinds=info_kinds, purpose=purpose, method=method,
+            children_ids=children_ids, agency_kinds=agency_kinds, agency_ids=sorted(a.pk for a in agency_rows),
+            info_kinds=info_kinds, purpose=purpose, method=method,
             explained=[code for code in Explained.values if code in explained], understood=understood == YesNo.YES,
             state=state, obtained_by=obtained_by, obtained_at=obtained_at, notes=notes, recorded_by=actor,
         )
-        record.children.set(children_ids)
-        record.agencies.set(agency_rows)
         covered = [subjects[pk].person for pk in children_ids]
         given = state == ConsentState.GIVEN
         audit_record(
@@ -412,10 +411,9 @@ def sharing_propose(
             reason_overrides_confidentiality=reason.overrides_confidentiality, narrative=narrative, purpose=purpose,
             advice=advice, family_told=family_told, family_told_on=family_told_on,
             family_not_told_reason=family_not_told_reason if family_told == FamilyTold.NOT_TOLD else "",
-            proposed_by=actor, proposed_at=timezone.now(),
+            proposed_by=actor, proposed_at=timezone.now(), children_ids=children_ids,
+            agency_ids=sorted(a.pk for a in agency_rows),
         )
-        decision.children.set(children_ids)
-        decision.agencies.set(agency_rows)
         covered = [children_on_contact[pk] for pk in children_ids]
         audit_record(
             actor=actor, action=ConsentAction.SHARING_PROPOSED, target=contact,
@@ -459,7 +457,7 @@ def sharing_decide(*, actor, decision: SharingDecision, outcome: str, lawful_bas
         if decision.proposed_by_id == actor.pk:
             raise DomainError(rules.OWN_PROPOSAL)
         reason = SharingReason.objects.get(pk=decision.reason_id)
-        agencies = list(selectors.signatories().filter(pk__in=decision.agencies.values("pk")))
+        agencies = list(selectors.signatories().filter(pk__in=decision.agency_ids))
         if outcome == DecisionOutcome.SHARE:
             _health_gate_check(reason, agencies, problems)
         problems.raise_if_any()

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from agencies.models import AgencyKind
+from agencies.models import Agency, AgencyKind
 from contacts.codes import ReferralSource
 from contacts.models import ContactSubject, Person
 
@@ -67,8 +66,8 @@ def what_was_shared(person: Person, *, redact: bool, produced_by=None) -> dict:
     """Everything recorded about what was shared about `person` (and any record merged into theirs).
 
     Queries: merged records, the person's contact rows (with contacts and outcomes), everyone on those contacts,
-    anonymity requests, consent records (+ their children and agencies), sharing decisions (+ children and
-    agencies), disclosures (+ about): a fixed number, whatever the history.
+    anonymity requests, consent records and sharing decisions on those contacts, the agencies they name,
+    disclosures about the person: a fixed number, whatever the history.
     """
     ids = [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
     own = (ContactSubject.objects.filter(person_id__in=ids)
@@ -131,10 +130,16 @@ def what_was_shared(person: Person, *, redact: bool, produced_by=None) -> dict:
         })
 
     references = {cid: c.reference for cid, c in contacts.items()}
-    records = (ConsentRecord.objects.filter(Q(children__in=ids) | Q(given_by__in=ids), contact_id__in=contacts)
-               .distinct().select_related("given_by", "recorded_by", "withdrawal_recorded_by")
-               .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("id")), "agencies")
-               .order_by("obtained_at", "id"))
+    mine = set(ids)
+    # The records on the person's contacts that cover them or that they gave (the contacts are few: filtered here).
+    records = [r for r in ConsentRecord.objects.filter(contact_id__in=contacts).select_related(
+        "given_by", "recorded_by", "withdrawal_recorded_by").order_by("obtained_at", "id")
+        if r.given_by_id in mine or mine & set(r.children_ids)]
+    decisions = [d for d in SharingDecision.objects.filter(contact_id__in=contacts).select_related(
+        "proposed_by", "decided_by").order_by("proposed_at", "id") if mine & set(d.children_ids)]
+    named = {pk for row in [*records, *decisions] for pk in row.agency_ids}
+    agency_names = dict(Agency.objects.filter(pk__in=named).values_list("pk", "name")) if named else {}
+    persons = {s.person_id: s.person for s in everyone}
     out_consent = []
     for r in records:
         out_consent.append({
@@ -142,8 +147,9 @@ def what_was_shared(person: Person, *, redact: bool, produced_by=None) -> dict:
             "state": r.get_state_display(),
             "given_by": who(r.given_by, r.contact_id),
             "capacity": Capacity(r.capacity).label,
-            "covers": [who(p, r.contact_id) for p in r.children.all()],
-            "agencies": [AgencyKind(k).label for k in r.agency_kinds] + [a.name for a in r.agencies.all()],
+            "covers": [who(persons[pk], r.contact_id) for pk in r.children_ids if pk in persons],
+            "agencies": [AgencyKind(k).label for k in r.agency_kinds] + sorted(
+                agency_names.get(pk, "") for pk in r.agency_ids),
             "information": [InfoKind(k).label for k in r.info_kinds],
             "purpose": scrub(r.purpose),
             "how": r.get_method_display(),
@@ -156,17 +162,13 @@ def what_was_shared(person: Person, *, redact: bool, produced_by=None) -> dict:
             "withdrawal": scrub(r.withdrawal_note),
         })
 
-    decisions = (SharingDecision.objects.filter(children__in=ids, contact_id__in=contacts).distinct()
-                 .select_related("proposed_by", "decided_by")
-                 .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("id")), "agencies")
-                 .order_by("proposed_at", "id"))
     out_decisions = []
     for d in decisions:
         out_decisions.append({
             "contact": references[d.contact_id],
             "state": d.get_state_display(),
-            "agencies": [a.name for a in d.agencies.all()],
-            "covers": [who(p, d.contact_id) for p in d.children.all()],
+            "agencies": sorted(agency_names.get(pk, "") for pk in d.agency_ids),
+            "covers": [who(persons[pk], d.contact_id) for pk in d.children_ids if pk in persons],
             "threshold": d.get_threshold_display(),
             "reason": d.reason_label,
             "why_without_consent": scrub(d.narrative),

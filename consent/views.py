@@ -110,8 +110,9 @@ def sharing_decide(request, pk: int):
         messages.info(request, f"This proposal is already decided: {decision.get_state_display().lower()}.")
         return _back(contact)
     form = DecideForm(_posted(request), bases=LawfulBasis.objects.filter(active=True))
-    context = {"contact": contact, "decision": decision, "form": form,
-               "own": decision.proposed_by_id == request.user.pk}
+    children_names, agency_names = selectors.names_of(people=decision.children_ids, agencies=decision.agency_ids)
+    context = {"contact": contact, "decision": decision, "form": form, "children_names": children_names,
+               "agency_names": agency_names, "own": decision.proposed_by_id == request.user.pk}
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.sharing_decide, actor=request.user, decision=decision,
                                            **form.cleaned_data):

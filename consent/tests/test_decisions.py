@@ -126,7 +126,7 @@ def test_a_decision_keeps_the_basis_and_reason_it_was_decided_on(personas, conta
     assert decision.reason_label == "Seeking consent would place the child at risk of significant harm"
     assert the_basis.history.first().statutory_power == "Something else entirely"  # the list keeps its history
     assert "Something else" not in str(selectors.sharing_position(contact).basis_for(personas.health,
-                                                                                      decision.children.first()))
+                                                                                      decision.children_ids[0]))
 
 
 def test_proposing_tells_the_managers_and_both_steps_are_on_the_timeline(personas, contact):

@@ -79,7 +79,8 @@ def test_the_panel_and_the_page_cost_the_same_queries_however_many_records_and_c
     client = client_for(personas.manager)
     contact = family_contact(personas.screener)
     education(personas)  # each withdrawal below takes the school away: a flag each
-    give_consent(personas.screener, contact, children=[person(contact, "Ava").pk])
+    first = give_consent(personas.screener, contact, children=[person(contact, "Ava").pk])
+    services.consent_withdraw(actor=personas.screener, record=first, withdrawn_at=timezone.now(), method="phone")
     decide_share(personas.manager, propose(personas.screener, contact, [personas.health]))
     path = contact.get_absolute_url()
     few = count(client, path)
@@ -93,16 +94,16 @@ def test_the_panel_and_the_page_cost_the_same_queries_however_many_records_and_c
         give_consent(personas.screener, other)
     assert count(client, path) == few
 
-    # The panel's own queries, pinned: agencies (with health), consent records, their children, their agencies,
-    # sharing decisions, their children, their agencies, open flags, the referrer's anonymity.
+    # The panel's own queries, pinned: agencies (with whether each counts as health, and the referrer's anonymity),
+    # consent records (with their open flags), sharing decisions.
     request = RequestFactory().get(path)
     request.user = personas.manager
     prefetched = get_contact_for_user(personas.manager, contact.reference)
     list(prefetched.subjects.all())
     with CaptureQueriesContext(connection) as ctx:
         panel = contact_panel(request, prefetched)
-    assert len(ctx.captured_queries) == 9
-    assert len(panel["records"]) == 6 and len(panel["flags"]) == 5
+    assert len(ctx.captured_queries) == 3
+    assert len(panel["records"]) == 6 and len(panel["flags"]) == 6
 
 
 def test_an_anonymous_contact_needs_no_anonymity_query(personas):
@@ -113,8 +114,8 @@ def test_an_anonymous_contact_needs_no_anonymity_query(personas):
     list(prefetched.subjects.all())
     with CaptureQueriesContext(connection) as ctx:
         panel = contact_panel(request, prefetched)
-    # agencies, consent records, decisions, open flags: nothing recorded, so no prefetches
-    assert panel["anonymous"] and len(ctx.captured_queries) == 4
+    # agencies (with anonymity), consent records (with flags), decisions
+    assert panel["anonymous"] and len(ctx.captured_queries) == 3
 
 
 def test_a_manager_sees_the_flag_and_clears_it(personas, client_for):

@@ -195,6 +195,5 @@ def test_the_position_costs_the_same_queries_however_many_records(personas, fami
         give_consent(personas.screener, contact)
         decide_share(personas.manager, propose(personas.screener, contact, [personas.health, personas.police]))
     give_consent(personas.screener, contact, state="refused", explained=[])
-    # subjects, agencies (with health), consent records, their children, their agencies, decisions, their
-    # children, their agencies
-    assert queries() == few == 8
+    # subjects, agencies (with health), consent records, sharing decisions
+    assert queries() == few == 4
