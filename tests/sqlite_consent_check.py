@@ -20,7 +20,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 call_command("migrate", verbosity=0)
-call_command("seed_demo", contacts=0, verbosity=0)
+call_command("seed_demo", contacts=0, verbosity=0)  # users and agencies only
+call_command("seed_consent_demo", verbosity=0)
 
 from agencies.models import Agency, User  # noqa: E402
 from consent.models import BasisFlag, ConsentRecord  # noqa: E402

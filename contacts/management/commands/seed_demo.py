@@ -70,7 +70,8 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             made = self._contacts(users["screener"], contacts)
             self._progress(users)
-        self._consent_demo()
+        if contacts:
+            self._consent_demo()
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}"
