@@ -24,6 +24,7 @@ class OpenFlag:
     lost: list
     raised_at: datetime
     consent_record: ConsentRecord
+    clear_url: str
 
     @property
     def what(self) -> str:
@@ -37,6 +38,21 @@ def _lines(row) -> list[tuple[str, str]]:
         words = f"yes, on the {c.basis}" if c.permitted else f"no. {c.blocked}"
         grouped.setdefault(words, []).append(str(c.child))
     return [(" and ".join(names), words) for words, names in grouped.items()]
+
+
+_URLS: dict[str, str] = {}
+_PLACEHOLDER = "9999999999"
+
+
+def _url(name: str, arg) -> str:
+    """reverse(name, args=[arg]), reversed once per process: a busy panel draws a dozen links."""
+    if name not in _URLS:
+        _URLS[name] = reverse(name, args=[_PLACEHOLDER])
+    return _URLS[name].replace(_PLACEHOLDER, str(arg), 1)
+
+
+PERMISSIONS = ("add_consentrecord", "change_consentrecord", "decide_sharingdecision", "clear_basisflag",
+               "add_referreranonymity")
 
 
 def _names(ids, people: dict) -> str:
@@ -67,29 +83,40 @@ def contact_panel(request, contact) -> dict | None:
     if missing:
         agency_names.update(Agency.objects.filter(pk__in=missing).values_list("pk", "name"))
     flags = []
+    can = {name: request.user.has_perm(f"consent.{name}") for name in PERMISSIONS}
+    for s in subjects:
+        s.shared_url = _url("consent:shared", s.person_id)
     for r in position.records:
+        r.withdraw_url = _url("consent:withdraw", r.pk) if can["change_consentrecord"] and (
+            r.state == ConsentState.GIVEN) else ""
         r.children_names = _names(r.children_ids, people)
         r.scope_text = ", ".join([AgencyKind(k).label for k in r.agency_kinds if k in AgencyKind.values]
                                  + sorted(agency_names.get(pk, "") for pk in r.agency_ids))
         if r.open_flag_id is not None:
             flags.append(OpenFlag(pk=r.open_flag_id, lost=r.open_flag_lost, raised_at=r.open_flag_raised_at,
-                                  consent_record=r))
+                                  consent_record=r, clear_url=_url("consent:flag_clear", r.open_flag_id)))
     for row in position.agencies:
         row.lines = _lines(row)
     for d in position.decisions:
+        d.decide_url = _url("consent:decide", d.pk) if can["decide_sharingdecision"] and (
+            d.state == DecisionState.PROPOSED) else ""
         d.children_names = _names(d.children_ids, people)
         d.agency_names = ", ".join(sorted(agency_names.get(pk, "an agency no longer in the agreement")
                                           for pk in d.agency_ids))
+    reference = contact.reference
     return {
         "contact": contact,
+        "can": can,
+        "record_url": _url("consent:record", reference),
+        "propose_url": _url("consent:propose", reference),
+        "aid_url": _url("consent:aid", reference),
+        "anonymous_url": _url("consent:anonymous", reference),
         "position": position,
         "records": position.records,
         "decisions": position.decisions,
         "flags": sorted(flags, key=lambda f: (f.raised_at, f.pk)),
         "anonymous": anonymous or contact.referral_source == ReferralSource.ANONYMOUS,
         "people": subjects,
-        "given": ConsentState.GIVEN,
-        "proposed": DecisionState.PROPOSED,
     }
 
 
