@@ -132,3 +132,32 @@ def test_the_redactor_leaves_the_persons_own_name_and_other_words_alone():
     scrub = Redactor({"Ava Brown", "Ava", "Brown"}, {"Leo Brown", "Leo", "Brown", "Al"})
     assert scrub("Ava Brown and Leo Brown; Leopold and Al; ALBERT, leo.") == (
         "Ava Brown and [withheld]; Leopold and [withheld]; ALBERT, [withheld].")
+
+
+def test_the_staff_page_and_the_export_cost_the_same_queries_however_long_the_history(personas, client_for, family):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(personas.manager)
+    ava = family["ava"]
+
+    def count(path):
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    paths = [f"/consent/people/{ava.pk}/", f"/consent/people/{ava.pk}/export/", f"/consent/people/{ava.pk}/export.json"]
+    before = [count(path) for path in paths]
+    for _ in range(4):  # more contacts about Ava, each with consent, a decision and disclosures
+        other = family_contact(personas.screener, children=("Ava",), mother="Jane")
+        twin = person(other, "Ava")
+        contact_services.person_merge(actor=personas.manager, keep=ava, duplicate=twin, reason="Same child.")
+        give_consent(personas.screener, other, children=[ava.pk])
+        services.disclosure_record(actor=personas.manager, contact=other, about=[ava], to_agency=personas.police,
+                                   basis=selectors.sharing_position(other).basis_for(personas.police, ava),
+                                   summary="Attendance")
+    assert len(what_was_shared(ava, redact=True)["contacts"]) == 5
+    # session, user, roles/permissions, the person, merged records, the person's contact rows, everyone on them,
+    # anonymity, consent records, sharing decisions, agencies they name, disclosures, the audit row, session save
+    assert [count(path) for path in paths] == before
