@@ -146,9 +146,11 @@ def _child_position(child: Person, agency: Agency, is_health: bool, records: lis
                     decisions: list[SharingDecision]) -> ChildPosition:
     """The rules, in order:
 
-    1. Consent: of the records covering this child and this agency, each person's latest counts. A refusal by
-       anyone blocks (a manager may decide to share despite it); otherwise a given consent is a basis, but for a
-       health agency only if it covers health information. A withdrawn consent is no basis.
+    1. Consent: of the records covering this child and this agency, each person's latest counts. A child or young
+       person deciding for themselves (Gillick, or 16 or 17) decides alone: their consent stands despite a parent's
+       refusal, and their refusal or withdrawal stands despite a parent's consent. Otherwise a refusal by anyone
+       blocks (a manager may decide to share despite it), and a given consent is a basis. For a health agency a
+       consent counts only if it covers health information. A withdrawn consent is no basis.
     2. A manager's approved decision covering this child and this agency is a basis (despite a refusal); for a
        health agency only if its reason records the overriding public interest.
     Consent is preferred when both stand: the family agreed.
@@ -157,6 +159,8 @@ def _child_position(child: Person, agency: Agency, is_health: bool, records: lis
     latest: dict[int, ConsentRecord] = {}
     for record in relevant:  # records come ordered by obtained_at, id: the last one per person wins
         latest[record.given_by_id] = record
+    if child.pk in latest:  # the child decided for themselves: theirs is the decision that counts
+        latest = {child.pk: latest[child.pk]}
     refusals = [r for r in latest.values() if r.state == ConsentState.REFUSED]
     given = [r for r in latest.values() if r.state == ConsentState.GIVEN]
     withdrawn = [r for r in latest.values() if r.state == ConsentState.WITHDRAWN]

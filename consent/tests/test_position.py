@@ -197,3 +197,24 @@ def test_the_position_costs_the_same_queries_however_many_records(personas, fami
     give_consent(personas.screener, contact, state="refused", explained=[])
     # subjects, agencies (with health), consent records, sharing decisions
     assert queries() == few == 4
+
+
+def test_a_child_deciding_for_themselves_decides_alone(personas, family):
+    ava, leo = family["ava"], family["leo"]
+    give_consent(personas.screener, family["contact"], state="refused", explained=[])  # the mother refuses for both
+    give_consent(personas.screener, family["contact"], given_by=ava.pk, capacity="gillick", children=[ava.pk],
+                 competence_note="Ava, 10, explained back who we would ask and why, and that she could say no.")
+    police = selectors.sharing_position(family["contact"]).for_agency(personas.police)
+    assert police.for_child(ava).permitted and police.for_child(ava).basis.consent.given_by == ava
+    assert not police.for_child(leo).permitted  # her consent is for herself only; the mother refused for Leo
+    # And the other way: the mother agrees, but Leo, 16 or more, refuses for himself.
+    contact = family_contact(personas.screener, surname="Grey", children=("Kim", "Sam"), mother="Pam")
+    sam = person(contact, "Sam")
+    sam.date_of_birth = timezone.localdate().replace(year=timezone.localdate().year - 17)
+    sam.save()
+    give_consent(personas.screener, contact)
+    give_consent(personas.screener, contact, state="refused", given_by=sam.pk, capacity="young_person",
+                 children=[sam.pk], explained=[])
+    police = selectors.sharing_position(contact).for_agency(personas.police)
+    assert police.for_child(person(contact, "Kim")).permitted
+    assert police.for_child(sam).blocked.startswith("Consent refused by Sam Grey")
