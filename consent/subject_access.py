@@ -23,6 +23,7 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyKind
 from contacts.codes import ReferralSource
 from contacts.models import ContactSubject, Person
+from contacts.selectors import contacts_visible_to
 
 from .codes import Capacity, Explained, InfoKind
 from .models import ConsentRecord, Disclosure, ReferrerAnonymity, SharingDecision
@@ -62,15 +63,16 @@ def _referrer_details(contact) -> set[str]:
     return {d for d in details if d and d.lower() not in {"anonymous", "unknown"}}
 
 
-def what_was_shared(person: Person, *, redact: bool, produced_by=None) -> dict:
-    """Everything recorded about what was shared about `person` (and any record merged into theirs).
+def what_was_shared(person: Person, *, user, redact: bool) -> dict:
+    """Everything recorded about what was shared about `person` (and any record merged into theirs), on the
+    contacts `user` may see (a restricted contact only for those granted it).
 
     Queries: merged records, the person's contact rows (with contacts and outcomes), everyone on those contacts,
     anonymity requests, consent records and sharing decisions on those contacts, the agencies they name,
     disclosures about the person: a fixed number, whatever the history.
     """
     ids = [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
-    own = (ContactSubject.objects.filter(person_id__in=ids)
+    own = (ContactSubject.objects.filter(person_id__in=ids, contact__in=contacts_visible_to(user))
            .select_related("contact", "contact__outcome__receiving_team", "contact__outcome__decided_by")
            .order_by("contact__received_at", "contact_id"))
     own = list(own)
@@ -214,7 +216,7 @@ def what_was_shared(person: Person, *, redact: bool, produced_by=None) -> dict:
             "nhs_number": person.nhs_number,
         },
         "produced_at": timezone.now(),
-        "produced_by": staff(produced_by) if produced_by is not None else "",
+        "produced_by": staff(user),
         "redacted": redact,
         "contacts": out_contacts,
         "consent_records": out_consent,

@@ -182,7 +182,7 @@ def shared_about(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     deny_unless(request.user.has_perm("consent.view_disclosure"))
     services.shared_record_view(actor=request.user, person=person)
-    report = subject_access.what_was_shared(person, redact=False)
+    report = subject_access.what_was_shared(person, user=request.user, redact=False)
     return render(request, "consent/shared.html", {"person": person, "report": report})
 
 
@@ -192,7 +192,7 @@ def export_html(request, pk: int):
     manager's; producing it is audited."""
     person = selectors.get_person_for_user(request.user, pk)
     deny_unless(request.user.has_perm("consent.export_subject_access"))
-    report = subject_access.what_was_shared(person, redact=True, produced_by=request.user)
+    report = subject_access.what_was_shared(person, user=request.user, redact=True)
     services.subject_access_export_record(actor=request.user, person=person, fmt="html",
                                           counts=subject_access.counts(report))
     return render(request, "consent/export.html", {"person": person, "report": report,
@@ -203,7 +203,7 @@ def export_html(request, pk: int):
 def export_json(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     deny_unless(request.user.has_perm("consent.export_subject_access"))
-    report = subject_access.what_was_shared(person, redact=True, produced_by=request.user)
+    report = subject_access.what_was_shared(person, user=request.user, redact=True)
     services.subject_access_export_record(actor=request.user, person=person, fmt="json",
                                           counts=subject_access.counts(report))
     body = json.dumps(subject_access.as_json(report), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)

@@ -111,11 +111,11 @@ def test_the_export_is_refused_to_a_screener_hidden_from_outsiders_and_audited_f
 def test_a_professional_referrer_who_did_not_ask_for_anonymity_is_named(personas, family):
     contact = family_contact(personas.screener, children=("Ava",), mother="Jane", referrer_name="Pat Nurse",
                              referral_source="3B", referrer_organisation="Anytown Health Visiting")
-    report = what_was_shared(person(contact, "Ava"), redact=True)
+    report = what_was_shared(person(contact, "Ava"), user=personas.manager, redact=True)
     assert report["contacts"][0]["referrer"] == "Pat Nurse, Anytown Health Visiting"
     public = family_contact(personas.screener, children=("Ava",), referrer_name="Nora Neighbour",
                             referral_source="1B", referrer_organisation="")
-    report = what_was_shared(person(public, "Ava"), redact=True)
+    report = what_was_shared(person(public, "Ava"), user=personas.manager, redact=True)
     assert report["contacts"][0]["referrer"] == "The referrer (identity withheld)"
 
 
@@ -124,7 +124,7 @@ def test_a_merged_record_is_included(personas, family):
     other = family_contact(personas.screener, children=("Ava",), mother="Jane")
     twin = person(other, "Ava")
     contact_services.person_merge(actor=personas.manager, keep=ava, duplicate=twin, reason="Same child.")
-    report = what_was_shared(ava, redact=True)
+    report = what_was_shared(ava, user=personas.manager, redact=True)
     assert {c["reference"] for c in report["contacts"]} == {family["contact"].reference, other.reference}
 
 
@@ -157,7 +157,15 @@ def test_the_staff_page_and_the_export_cost_the_same_queries_however_long_the_hi
         services.disclosure_record(actor=personas.manager, contact=other, about=[ava], to_agency=personas.police,
                                    basis=selectors.sharing_position(other).basis_for(personas.police, ava),
                                    summary="Attendance")
-    assert len(what_was_shared(ava, redact=True)["contacts"]) == 5
+    assert len(what_was_shared(ava, user=personas.manager, redact=True)["contacts"]) == 5
     # session, user, roles/permissions, the person, merged records, the person's contact rows, everyone on them,
     # anonymity, consent records, sharing decisions, agencies they name, disclosures, the audit row, session save
     assert [count(path) for path in paths] == before
+
+
+def test_a_restricted_contact_is_left_out_for_those_not_granted_it(personas, family):
+    from contacts.models import Contact
+
+    Contact.objects.filter(pk=family["contact"].pk).update(restricted=True)
+    report = what_was_shared(family["ava"], user=personas.manager, redact=False)
+    assert report["contacts"] == [] and report["disclosures"] == [] and report["consent_records"] == []
