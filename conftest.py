@@ -91,6 +91,9 @@ def _reference_data(request):
 
     threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdCriterion)
     deadlines.windows_ensure_defaults()
+    from consent.defaults import consent_lists_ensure_default
+
+    consent_lists_ensure_default()
 
 
 def _is_transactional(request) -> bool:

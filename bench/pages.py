@@ -8,10 +8,12 @@ For each size it rebuilds its own PostgreSQL database's contacts with `manage.py
 (BENCH_PAGES_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/mash_bench_pages: not the sweep's
 database, so the two benchmarks can run side by side), runs VACUUM ANALYZE, then times in-process, through
 the Django test client with logged-in users: the screening queue, the manager queue, an open contact's page
-(children with history, candidates shown), the person match (contacts.matching.find_candidates, a function
-rather than a page), the at-risk board (a manager's: every open clock past target or limit, the most
-overdue 25 of each rating drawn; a screener's: the contacts assigned to them) and the Django admin
-changelist of contacts (the baseline a quick build would use).
+(children with history, candidates shown, and the consent panel: each benchmarked contact has a consent given, a
+consent withdrawn with its flag, and a manager's decision to share with health), the same page without the
+consent panel (measured interleaved with it, request by request, so the two see the same machine), the person
+match (contacts.matching.find_candidates, a function rather than a page), the at-risk board (a manager's:
+every open clock past target or limit, the most overdue 25 of each rating drawn; a screener's: the contacts
+assigned to them) and the Django admin changelist of contacts (the baseline a quick build would use).
 Server time is the wall time around each request; queries are counted with CaptureQueriesContext.
 Results are merged into bench/results.json and the section between the pages markers of bench/README.md.
 """
@@ -35,8 +37,12 @@ WARMUP = 5
 DB_URL = os.environ.get("BENCH_PAGES_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mash_bench_pages")
 TARGETS = {"screening_queue": 100, "manager_queue": 100, "contact_page": 100, "person_match": 20,
            "at_risk_manager": 100, "at_risk_screener": 100}
-CASES = ["screening_queue", "manager_queue", "contact_page", "person_match", "at_risk_manager", "at_risk_screener",
-         "admin_changelist"]
+CASES = ["screening_queue", "manager_queue", "contact_page", "contact_page_without_consent", "person_match",
+         "at_risk_manager", "at_risk_screener", "admin_changelist"]
+# The consent panel may cost the contact page at most 10% (p50, at 100k and above): issue 9.
+RATIOS = {("contact_page", "contact_page_without_consent"): 1.10}
+BENCH_AGENCIES = [("Bench Police", "police"), ("Bench NHS Trust", "health"), ("Bench Schools", "education"),
+                  ("Bench Probation", "probation"), ("Bench Homes", "housing"), ("Bench Early Help", "early_help")]
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
 
 os.environ["DATABASE_URL"] = DB_URL
@@ -106,6 +112,87 @@ def get(client, url: str):
     return call
 
 
+def measure_pair(call_a, call_b, runs: int = RUNS):
+    """Two calls timed alternately (a, b, a, b, ...), so a comparison between them is not a comparison between two
+    moments of a shared machine."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(WARMUP):
+        call_a()
+        call_b()
+    out = {"a": ([], []), "b": ([], [])}
+    for _ in range(runs):
+        for key, call in (("a", call_a), ("b", call_b)):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                call()
+                out[key][0].append((time.perf_counter() - started) * 1000)
+            out[key][1].append(len(captured.captured_queries))
+    return out["a"], out["b"]
+
+
+def without_consent_panel(call):
+    """The call, with the consent panel taken off the contact page for its duration (the page as it was before)."""
+    from mash import site
+
+    def wrapped():
+        saved = list(site._PANELS)
+        site._PANELS[:] = [p for p in saved if not p.template.startswith("consent/")]
+        try:
+            return call()
+        finally:
+            site._PANELS[:] = saved
+
+    return wrapped
+
+
+def seed_consent(references: list[str]) -> None:
+    """What a busy case's consent panel shows, for each benchmarked contact, through the consent services: the
+    parent's consent to police and education, an earlier consent (housing) withdrawn with its flag raised, and a
+    screener's proposal to ask health without consent, decided by a manager. Agencies that signed the agreement are
+    created first (the bench seed has none)."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from agencies.models import Agency
+    from consent import services
+    from consent.models import LawfulBasis, SharingReason
+    from contacts.models import Contact
+
+    User = get_user_model()
+    screener, manager = User.objects.get(username="bench_screener"), User.objects.get(username="bench_manager")
+    for name, kind in BENCH_AGENCIES:
+        Agency.objects.get_or_create(name=name, defaults={"kind": kind, "isa_signatory": True})
+    health = list(Agency.objects.filter(kind="health", isa_signatory=True, active=True).values_list("pk", flat=True))
+    reason = SharingReason.objects.get(code="risk_of_harm").pk
+    basis = LawfulBasis.objects.get(name="Public task: safeguarding children").pk
+    asked = {"method": "in_person", "explained": ["who", "what_for", "how_long", "may_refuse"], "understood": "yes",
+             "obtained_by": "Bench Screener", "state": "given", "capacity": "parent", "purpose": "Checks."}
+    for contact in Contact.objects.filter(reference__in=references):
+        if contact.consent_records.exists():
+            continue
+        subjects = list(contact.subjects.all())
+        parent = next(s.person_id for s in subjects if s.role == "parent_carer")
+        children = [s.person_id for s in subjects if s.role in ("subject_child", "sibling")]
+        earlier = services.consent_record(
+            actor=screener, contact=contact, given_by=parent, children=children, agency_kinds=["housing"],
+            info_kinds=["family"], obtained_at=timezone.now() - timedelta(hours=3), **asked)
+        services.consent_withdraw(actor=screener, record=earlier, withdrawn_at=timezone.now() - timedelta(hours=2),
+                                  method="phone")
+        services.consent_record(
+            actor=screener, contact=contact, given_by=parent, children=children, agency_kinds=["police", "education"],
+            info_kinds=["involvement", "education", "police"], obtained_at=timezone.now() - timedelta(hours=1),
+            **asked)
+        decision = services.sharing_propose(
+            actor=screener, contact=contact, children=children, agencies=health, threshold="s47", reason=reason,
+            narrative="Asking would warn the alleged abuser.", purpose="Injuries seen by health.",
+            family_told="not_told", family_not_told_reason="Unsafe now.")
+        services.sharing_decide(actor=manager, decision=decision, outcome="share", lawful_basis=basis)
+
+
 def open_contacts_with_history(limit: int = 20) -> list[str]:
     """Open contacts (screened, so the page shows screening and rating) whose two children have earlier contacts."""
     from django.db import connection
@@ -153,10 +240,15 @@ def bench_size(n: int) -> list[dict]:
     references = open_contacts_with_history()
     if not references:
         raise SystemExit("No open contact with children with history: the seed is wrong")
+    seed_consent(references)
     cycle = iter(references * (RUNS + WARMUP))
+    cycle_without = iter(references * (RUNS + WARMUP))
 
     def contact_page():
         return get(manager, f"/contacts/{next(cycle)}/")()
+
+    def contact_page_plain():
+        return get(manager, f"/contacts/{next(cycle_without)}/")()
 
     people = list(Person.objects.order_by("?").values(
         "pk", "first_name", "last_name", "date_of_birth", "nhs_number", "postcode")[: RUNS + WARMUP])
@@ -172,14 +264,22 @@ def bench_size(n: int) -> list[dict]:
         "screening_queue": get(screener, "/contacts/"),
         "manager_queue": get(manager, "/contacts/manage/"),
         "contact_page": contact_page,
+        "contact_page_without_consent": without_consent_panel(contact_page_plain),
         "person_match": person_match,
         "at_risk_manager": get(manager, "/at-risk/"),
         "at_risk_screener": get(screener, "/at-risk/"),
         "admin_changelist": get(superuser, "/admin/contacts/contact/"),
     }
     results = []
+    paired = {}
     for case in CASES:
-        times, queries = measure(calls[case])
+        if case in paired:
+            times, queries = paired.pop(case)
+        elif case == "contact_page":
+            (times, queries), paired["contact_page_without_consent"] = measure_pair(
+                calls[case], calls["contact_page_without_consent"])
+        else:
+            times, queries = measure(calls[case])
         row = summarise(case, n, times, queries)
         row["seed_seconds"] = round(seeded, 1)
         results.append(row)
@@ -211,7 +311,10 @@ def write_readme(rows: list[dict], info: dict) -> None:
         "quick build would use. The at-risk board is a manager's (every open clock past target or limit counted, the",
         "most overdue 25 of each rating drawn; 2,388 at risk in the 100k seed) and a screener's (their own: 65).",
         "Targets at 100k: queues, contact page and at-risk p95 ≤ 100 ms with a query count that does not grow with",
-        "N; person match p95 ≤ 20 ms.",
+        "N; person match p95 ≤ 20 ms. The contact page carries the consent panel (each benchmarked contact: a",
+        "consent given, one withdrawn with its flag, a manager's decision to share with health);",
+        "contact_page_without_consent is the same requests with the panel taken off, timed alternately with it: the",
+        "panel may cost at most 10% (p50) at 100k.",
         "",
         "| case | contacts | p50 ms | p95 ms | queries | target p95 ms |",
         "|---|---:|---:|---:|---:|---:|",
@@ -276,6 +379,11 @@ def check(rows: list[dict]) -> list[str]:
         counts = [by[(case, n)]["queries"] for n in SIZES]
         if len(set(counts)) > 1:
             failures.append(f"{case}: query count changes with N: {counts}")
+    for (case, baseline), most in RATIOS.items():
+        for n in big:
+            ratio = by[(case, n)]["p50_ms"] / by[(baseline, n)]["p50_ms"]
+            if ratio > most:
+                failures.append(f"{case} at {n:,}: p50 {ratio:.2f}x {baseline}'s, more than {most:.2f}x")
     return failures
 
 

@@ -4,3 +4,29 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = "Consent and information sharing"
+
+    def ready(self):
+        from contacts.signals import outcome_decided
+        from mash import access, site
+        from mash.access import Role
+
+        from . import actions  # noqa: F401 (registers the consent audit actions)
+        from .panel import contact_panel, person_panel
+        from .receivers import outcome_disclosures
+
+        # After the contact's own sections, before anything enquiries adds.
+        site.add_panel("contact", "consent/_panel.html", context=contact_panel, order=10)
+        site.add_panel("person", "consent/_person_panel.html", context=person_panel, order=10)
+        outcome_decided.connect(outcome_disclosures, dispatch_uid="consent.outcome_disclosures")
+
+        staff = ["consent.view_consentrecord", "consent.add_consentrecord", "consent.change_consentrecord",
+                 "consent.view_sharingdecision", "consent.add_sharingdecision", "consent.view_disclosure",
+                 "consent.add_referreranonymity"]
+        access.grant(Role.SCREENER, staff)
+        access.grant(Role.MANAGER, [*staff, "consent.decide_sharingdecision", "consent.clear_basisflag",
+                                    "consent.export_subject_access"])
+        access.grant(Role.ADMIN, [
+            f"consent.{verb}_{model}" for model in ("lawfulbasis", "sharingreason", "healthkind")
+            for verb in ("view", "add", "change")
+        ])
+        access.grant(Role.ADMIN, ["consent.delete_healthkind"])

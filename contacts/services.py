@@ -455,7 +455,8 @@ def outcome_messages(*, contact: Contact, kind: str, summary: str, receiving_tea
     return OutcomeMessages(referrer=referrer, referrer_told=told, team=team)
 
 
-def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None):
+def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, summary: str, receiving_team=None,
+                        allocated_worker=None):
     now = timezone.now()
     outcome = Outcome.objects.create(
         contact=contact, kind=kind, rationale=rationale, receiving_team=receiving_team, summary=summary,
@@ -476,7 +477,8 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
                  changes={"outcome": kind, "receiving_team": str(receiving_team or ""), "rationale": rationale,
                           "referrer_told": feedback or "no e-mail address"})
     signals.outcome_decided.send(sender=Contact, contact=contact, outcome=outcome, actor=actor,
-                                 referrer_told=feedback, receiving_team=receiving_team)
+                                 referrer_told=feedback, receiving_team=receiving_team,
+                                 allocated_worker=allocated_worker)
     if sent.team:
         notify.notifications_queue(sent.team)
     return outcome
@@ -534,7 +536,7 @@ def contact_pass_to_allocated_worker(*, actor, contact: Contact, person: Person,
         outcome = _close_with_outcome(
             actor=actor, contact=contact, kind=OutcomeKind.ALLOCATED_WORKER,
             rationale=f"{person} has an allocated social worker, {person.allocated_worker}.",
-            summary=note, receiving_team=None,
+            summary=note, receiving_team=None, allocated_worker=person.allocated_worker,
         )
         notify.notification_queue(
             recipient=person.allocated_worker, kind="contact_for_allocated_worker",

@@ -6,5 +6,6 @@ back, so nothing it should have recorded (a disclosure, a withdrawn request) is 
 from django.dispatch import Signal
 
 # The outcome of a contact was decided and the contact closed. Sent by contacts.services with: contact, outcome,
-# actor, referrer_told ("outcome", "acknowledgement" or "": no address), receiving_team (a Team or None).
+# actor, referrer_told ("outcome", "acknowledgement" or "": no address), receiving_team (a Team or None),
+# allocated_worker (the child's social worker the contact was passed to, or None).
 outcome_decided = Signal()

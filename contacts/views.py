@@ -200,7 +200,7 @@ def _detail_context(request, contact, **extra):
     for event in trail:
         event.label = action_label(event.action)
         changes = event.changes or {}
-        event.note = changes.get("reason") or changes.get("comments") or ""
+        event.note = changes.get("reason") or changes.get("comments") or changes.get("summary") or ""
     open_contact = contact.state != ContactState.CLOSED
     allocated = [s.person for s in contact.subjects.all() if s.role in CHILD_ROLES and s.person.allocated_worker_id]
     return {
@@ -336,7 +336,8 @@ def person_detail(request, pk: int):
     candidates = _possible_duplicates(person)
     form = _merge_form(candidates)
     return render(request, "contacts/person.html",
-                  {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form})
+                  {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form,
+                   "panels": site.panels("person", request, person)})
 
 
 @require_POST
@@ -351,4 +352,5 @@ def person_merge(request, pk: int):
         return redirect(person)
     subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
     return render(request, "contacts/person.html",
-                  {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form}, status=400)
+                  {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form,
+                   "panels": site.panels("person", request, person)}, status=400)

@@ -26,5 +26,6 @@ urlpatterns = [
     path("health/sweep/", views.sweep_health, name="sweep_health"),
     path("contacts/", include("contacts.urls")),
     path("partner/", include("enquiries.urls")),
+    path("consent/", include("consent.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -93,6 +93,22 @@ MATRIX = {
     "contacts/people/<int:pk>/chronology/print/": ({"GET"}, mash_record(), {"pk": "person"}),
 }
 
+# --- consent (issue 9): MASH staff only; partners and everyone else never learn a record exists (404). Deciding to
+# share without consent, clearing a lost-basis flag and the subject access export are a manager's (a screener: 403).
+MATRIX.update({
+    "consent/contact/<str:reference>/record/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
+    "consent/contact/<str:reference>/propose/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
+    "consent/contact/<str:reference>/decision-aid/": ({"GET"}, mash_record(), {"reference": "reference"}),
+    "consent/contact/<str:reference>/anonymous-referrer/": ({"GET", "POST"}, mash_record(),
+                                                            {"reference": "reference"}),
+    "consent/records/<int:pk>/withdraw/": ({"GET", "POST"}, mash_record(), {"pk": "consent_record"}),
+    "consent/decisions/<int:pk>/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "sharing_decision"}),
+    "consent/flags/<int:pk>/clear/": ({"POST"}, mash_record(screener=DENIED), {"pk": "basis_flag"}),
+    "consent/people/<int:pk>/": ({"GET"}, mash_record(), {"pk": "person"}),
+    "consent/people/<int:pk>/export/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
+    "consent/people/<int:pk>/export.json": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
+})
+
 
 def routes(resolver=None, prefix=""):
     """Every route the resolver knows, but the Django admin's."""
@@ -127,7 +143,31 @@ def world(personas):
         "escalation": Escalation.objects.get(target_id=breached.pk, kind="breach").pk,
         "new_contact_form": "contact",
         "screening_form": "screening",
+        **consent_world(personas, contact),
     }
+
+
+def consent_world(personas, contact) -> dict:
+    """Consent records (one given, one withdrawn, which flags the health agency it covered) and a proposal."""
+    from consent import services as consent_services
+    from consent.models import SharingReason
+
+    child = contact.subjects.get().person
+    inputs = {"state": "given", "given_by": child.pk, "capacity": "gillick", "children": [child.pk],
+              "competence_note": "Understands who will be asked and why.", "purpose": "Checks.", "method": "phone",
+              "explained": ["who", "what_for", "how_long", "may_refuse"], "understood": "yes", "obtained_by": "Sam",
+              "obtained_at": timezone.now() - timedelta(minutes=30)}
+    given = consent_services.consent_record(actor=personas.screener, contact=contact, agency_kinds=["police"],
+                                            info_kinds=["involvement"], **inputs)
+    health = consent_services.consent_record(actor=personas.screener, contact=contact, agency_kinds=["health"],
+                                             info_kinds=["health"], **inputs)
+    consent_services.consent_withdraw(actor=personas.screener, record=health, withdrawn_at=timezone.now(),
+                                      method="phone")
+    decision = consent_services.sharing_propose(
+        actor=personas.screener, contact=contact, children=[child.pk], agencies=[personas.health.pk],
+        threshold="s47", reason=SharingReason.objects.get(code="risk_of_harm").pk, narrative="n", purpose="p",
+        family_told="not_told", family_not_told_reason="Unsafe.")
+    return {"consent_record": given.pk, "sharing_decision": decision.pk, "basis_flag": health.flags.get().pk}
 
 
 def test_every_url_has_an_access_decision():

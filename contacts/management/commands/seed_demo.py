@@ -55,6 +55,8 @@ class Command(BaseCommand):
         made = 0
         if not Contact.objects.exists():
             made = self._front_door(users, contacts)
+        if contacts:
+            self._consent_demo()
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}"
@@ -88,6 +90,12 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role.value))
             users[username] = user
         return users
+
+    def _consent_demo(self):
+        """Families showing each consent state (consent's own command: contacts does not import consent)."""
+        from django.core.management import call_command
+
+        call_command("seed_consent_demo", stdout=self.stdout)
 
     def _front_door(self, users, count: int) -> int:
         """A day's contacts that read like real front-door work (contacts/management/commands/_front_door_demo.py):

@@ -1,0 +1,33 @@
+"""The lists a council maintains, in the admin, with history; past decisions keep what they were decided on."""
+
+import pytest
+
+from consent.models import HealthKind, LawfulBasis, SharingReason
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_administrator_edits_the_lists_with_history_and_cannot_delete_a_basis(personas, client_for):
+    client = client_for(personas.admin)
+    basis = LawfulBasis.objects.get(name="Public task: safeguarding children")
+    for path in ("/admin/consent/lawfulbasis/", f"/admin/consent/lawfulbasis/{basis.pk}/change/",
+                 f"/admin/consent/lawfulbasis/{basis.pk}/history/", "/admin/consent/sharingreason/",
+                 "/admin/consent/healthkind/", "/admin/consent/healthkind/add/"):
+        assert client.get(path).status_code == 200, path
+    response = client.post(f"/admin/consent/lawfulbasis/{basis.pk}/change/", {
+        "name": basis.name, "article_6": basis.article_6, "special_category": basis.special_category,
+        "statutory_power": "Children Act 1989 sections 17 and 47 (amended)", "notes": basis.notes, "active": "on",
+        "position": basis.position})
+    assert response.status_code == 302
+    basis.refresh_from_db()
+    assert basis.statutory_power.endswith("(amended)")
+    assert basis.history.first().history_user == personas.admin
+    assert client.get(f"/admin/consent/lawfulbasis/{basis.pk}/delete/").status_code == 403
+    assert client.post("/admin/consent/healthkind/add/", {"kind": "probation"}).status_code == 302
+    assert set(HealthKind.objects.values_list("kind", flat=True)) == {"health", "probation"}
+    assert SharingReason.objects.filter(overrides_confidentiality=True).count() == 3
+
+
+def test_the_lists_are_not_for_mash_staff(personas, client_for):
+    client = client_for(personas.manager)
+    assert client.get("/admin/consent/lawfulbasis/").status_code == 302  # not staff: sent to the admin sign-in

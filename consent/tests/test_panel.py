@@ -1,0 +1,134 @@
+"""The consent panel on the contact page and the timeline: what they show, to whom, and what they cost."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from consent import services
+from consent.panel import contact_panel
+from contacts.selectors import get_contact_for_user
+
+from .helpers import decide_share, education, family_contact, give_consent, person, propose
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, contact):
+    response = client.get(contact.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_panel_shows_each_position_the_records_and_the_hearsay_answer(personas, client_for):
+    contact = family_contact(personas.screener)
+    school = education(personas)
+    give_consent(personas.screener, contact)
+    propose(personas.screener, contact, [personas.health])
+    html = page(client_for(personas.screener), contact)
+    assert 'data-testid="consent-panel"' in html
+    assert f'data-testid="position-{personas.police.pk}" data-status="permitted"' in html
+    assert f'data-testid="position-{school.pk}" data-status="permitted"' in html
+    assert f'data-testid="position-{personas.health.pk}" data-status="blocked"' in html
+    assert "No consent covering health information" in html
+    # The referrer's answer is hearsay, shown as such beside the real records.
+    assert "What the referrer said</strong> (their account at intake, not a consent record): Parents not asked" in html
+    assert "Awaiting a manager" in html
+    assert "Decide<span" not in html  # a screener cannot decide
+    manager_html = page(client_for(personas.manager), contact)
+    assert "Decide<span" in manager_html
+
+
+def test_only_mash_staff_get_the_panel(personas):
+    contact = family_contact(personas.screener)
+    request = RequestFactory().get("/")
+    for user, shown in ((personas.screener, True), (personas.manager, True), (personas.police_partner, False),
+                        (personas.outsider, False), (personas.admin, False)):
+        request.user = user
+        assert (contact_panel(request, contact) is not None) == shown, user
+
+
+def test_the_timeline_shows_every_consent_and_sharing_event_with_who_and_when(personas, client_for):
+    contact = family_contact(personas.screener)
+    record = give_consent(personas.screener, contact)
+    decide_share(personas.manager, propose(personas.screener, contact, [personas.health]))
+    services.consent_withdraw(actor=personas.screener2, record=record, withdrawn_at=timezone.now(), method="phone")
+    client = client_for(personas.manager)
+    response = client.get(contact.get_absolute_url())
+    trail = [(e.label, str(e.actor)) for e in response.context["trail"]]
+    for step in [("Consent given", "Sam Screener"), ("Sharing without consent proposed", "Sam Screener"),
+                 ("Sharing without consent decided: share", "Mo Manager"), ("Consent withdrawn", "Sol Second"),
+                 ("Basis for sharing lost: managers told", "Sol Second")]:
+        assert step in trail, (step, trail)
+    notes = {e.label: e.note for e in response.context["trail"]}
+    assert notes["Consent given"].startswith("Jane Brown (parent or carer with parental responsibility) agreed")
+    assert "Testshire Police about Ava Brown, Leo Brown" in notes["Basis for sharing lost: managers told"]
+
+
+def count(client, path):
+    client.get(path)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_panel_and_the_page_cost_the_same_queries_however_many_records_and_contacts(personas, client_for):
+    client = client_for(personas.manager)
+    contact = family_contact(personas.screener)
+    education(personas)  # each withdrawal below takes the school away: a flag each
+    first = give_consent(personas.screener, contact, children=[person(contact, "Ava").pk])
+    services.consent_withdraw(actor=personas.screener, record=first, withdrawn_at=timezone.now(), method="phone")
+    decide_share(personas.manager, propose(personas.screener, contact, [personas.health]))
+    path = contact.get_absolute_url()
+    few = count(client, path)
+    for _ in range(5):
+        record = give_consent(personas.screener, contact)
+        decide_share(personas.manager, propose(personas.screener, contact, [personas.health, personas.police]))
+        services.consent_withdraw(actor=personas.screener, record=record, withdrawn_at=timezone.now(),
+                                  method="phone")
+    for _ in range(10):  # other families with their own records
+        other = family_contact(personas.screener, surname="Other")
+        give_consent(personas.screener, other)
+    assert count(client, path) == few
+
+    # The panel's own queries, pinned: agencies (with whether each counts as health, and the referrer's anonymity),
+    # consent records (with their open flags), sharing decisions.
+    request = RequestFactory().get(path)
+    request.user = personas.manager
+    prefetched = get_contact_for_user(personas.manager, contact.reference)
+    list(prefetched.subjects.all())
+    request.user.get_all_permissions()  # loaded once a request, by the contact page itself
+    with CaptureQueriesContext(connection) as ctx:
+        panel = contact_panel(request, prefetched)
+    assert len(ctx.captured_queries) == 3
+    assert len(panel["records"]) == 6 and len(panel["flags"]) == 6
+
+
+def test_an_anonymous_contact_needs_no_anonymity_query(personas):
+    contact = family_contact(personas.screener, referral_source="9", referrer_name="Anonymous", referrer_email="")
+    request = RequestFactory().get("/")
+    request.user = personas.screener
+    prefetched = get_contact_for_user(personas.screener, contact.reference)
+    list(prefetched.subjects.all())
+    request.user.get_all_permissions()
+    with CaptureQueriesContext(connection) as ctx:
+        panel = contact_panel(request, prefetched)
+    # agencies (with anonymity), consent records (with flags), decisions
+    assert panel["anonymous"] and len(ctx.captured_queries) == 3
+
+
+def test_a_manager_sees_the_flag_and_clears_it(personas, client_for):
+    contact = family_contact(personas.screener)
+    record = give_consent(personas.screener, contact, obtained_at=timezone.now() - timedelta(days=1))
+    services.consent_withdraw(actor=personas.screener, record=record, withdrawn_at=timezone.now(), method="written")
+    screener_html = page(client_for(personas.screener), contact)
+    assert 'data-testid="basis-flag"' in screener_html and "Clear the flag" not in screener_html
+    client = client_for(personas.manager)
+    html = page(client, contact)
+    assert 'data-testid="basis-flag"' in html and "Clear the flag" in html
+    flag_id = contact.basis_flags.get().pk
+    client.post(f"/consent/flags/{flag_id}/clear/", {"note": "No requests were in flight."})
+    assert 'data-testid="basis-flag"' not in page(client, contact)
