@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import AgencyKind
-from mash.forms import GovukDateInput, GovukDateTimeInput
+from mash.forms import GovukDateField, GovukDateTimeField
 
 from . import rules
 from .aid import QUESTIONS
@@ -40,10 +40,8 @@ def _checkboxes(label, choices, **kwargs):
                                    **kwargs)
 
 
-def _when(label, **kwargs):
-    message = f"Enter {label[0].lower()}{label[1:].rstrip('?')} as a real date and time"
-    return forms.DateTimeField(label=label, required=False, widget=GovukDateTimeInput(),
-                               error_messages={"invalid": message}, **kwargs)
+def _when(label, *, noun, time_noun, **kwargs):
+    return GovukDateTimeField(label=label, noun=noun, time_noun=time_noun, **kwargs)
 
 
 def _person_label(subject) -> str:
@@ -70,7 +68,8 @@ class ConsentForm(forms.Form):
                             help_text="Consent is informed only if you explained all four")
     understood = _choice(rules.UNDERSTOOD)
     obtained_by = rules.OBTAINED_BY.form_field()
-    obtained_at = _when("When were they asked?", help_text="For example, 21/11/2026 14:30")
+    obtained_at = _when("When were they asked?", noun="The date they were asked", time_noun="The time they were asked",
+                        help_text="For example, 21 11 2026, 14 30")
     notes = rules.NOTES.form_field()
 
     def __init__(self, *args, subjects, agencies, user, **kwargs):
@@ -83,7 +82,8 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    withdrawn_at = _when("When did they withdraw it?", help_text="For example, 21/11/2026 14:30")
+    withdrawn_at = _when("When did they withdraw it?", noun="The date they withdrew it",
+                         time_noun="The time they withdrew it", help_text="For example, 21 11 2026, 14 30")
     method = _choice(rules.WITHDRAWAL_METHOD)
     note = rules.WITHDRAWAL_NOTE.form_field()
 
@@ -102,9 +102,8 @@ class ProposalForm(forms.Form):
     purpose = rules.DECISION_PURPOSE.form_field()
     advice = rules.ADVICE.form_field()
     family_told = _choice(rules.FAMILY_TOLD)
-    family_told_on = forms.DateField(label="When were they, or will they be, told?", required=False,
-                                     widget=GovukDateInput(),
-                                     error_messages={"invalid": "Enter when the family will be told as a real date"})
+    family_told_on = GovukDateField(label="When were they, or will they be, told?",
+                                    noun="The date the family is told")
     family_not_told_reason = rules.FAMILY_NOT_TOLD_REASON.form_field()
 
     def __init__(self, *args, subjects, agencies, reasons, **kwargs):

@@ -45,7 +45,9 @@ assert f'data-testid="position-{police.pk}" data-status="permitted"' in states["
 assert f'data-testid="position-{police.pk}" data-status="blocked"' in states["Patel"]
 assert 'data-testid="basis-flag"' in states["Patel"]
 
-# A screener records consent and then its withdrawal, through the pages.
+# A screener records consent and then its withdrawal, through the pages (dates typed in GOV.UK date boxes).
+from contacts.tests.factories import date_boxes  # noqa: E402
+
 contact = Contact.objects.filter(subjects__person__last_name="Clarke").distinct().get()
 parent = contact.subjects.get(role="parent_carer").person
 children = [str(s.person_id) for s in contact.subjects.exclude(role="parent_carer")]
@@ -54,10 +56,11 @@ response = screener.post(f"/consent/contact/{contact.reference}/record/", {
     "state": "given", "given_by": parent.pk, "capacity": "parent", "children": children,
     "agency_kinds": ["police"], "info_kinds": ["involvement"], "purpose": "Police checks.", "method": "phone",
     "explained": ["who", "what_for", "how_long", "may_refuse"], "understood": "yes", "obtained_by": "Sam",
-    "obtained_at": now})
+    **date_boxes("obtained_at", now)})
 assert response.status_code == 302, response.content.decode()[:2000]
 for record in ConsentRecord.objects.filter(contact=contact, state="given"):
-    response = screener.post(f"/consent/records/{record.pk}/withdraw/", {"withdrawn_at": now, "method": "phone"})
+    response = screener.post(f"/consent/records/{record.pk}/withdraw/",
+                             {**date_boxes("withdrawn_at", now), "method": "phone"})
     assert response.status_code == 302, response.content.decode()[:2000]
 assert BasisFlag.objects.filter(contact=contact).exists()
 html = manager.get(contact.get_absolute_url()).content.decode()

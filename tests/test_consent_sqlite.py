@@ -1,19 +1,7 @@
 """Consent on a real SQLite database (what `make run` uses when DATABASE_URL is not set)."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sqlite import run_on_sqlite
 
 
 def test_consent_works_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.pop("REDIS_URL", None)
-    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'mash.sqlite3'}", "DEBUG": "1", "VAR_DIR": str(tmp_path),
-                "DJANGO_SETTINGS_MODULE": "mash.settings"})
-    run = subprocess.run([sys.executable, str(ROOT / "tests" / "sqlite_consent_check.py")], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "sqlite consent ok" in run.stdout
+    assert "sqlite consent ok" in run_on_sqlite("sqlite_consent_check.py", tmp_path).stdout

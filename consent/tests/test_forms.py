@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from consent.models import BasisFlag, ConsentRecord, ReferrerAnonymity, SharingDecision
+from contacts.tests.factories import with_date_boxes
 from mash.models import AuditEvent
 
 from .helpers import ALL_EXPLAINED, basis, education, family_contact, give_consent, person, propose, reason
@@ -46,7 +47,7 @@ def consent_post(contact, **overrides):
         "obtained_at": timezone.localtime(timezone.now() - timedelta(hours=1)).strftime(WHEN),
     }
     data.update(overrides)
-    return data
+    return with_date_boxes(data)
 
 
 def test_a_good_consent_is_recorded(personas, world, client_for):
@@ -88,7 +89,8 @@ CONSENT_CASES = {
         "explained": "Select what was explained from the list"}),
     "asked in the future": ({"obtained_at": timezone.localtime(timezone.now() + timedelta(days=2)).strftime(WHEN)},
                             {"obtained_at": "The date and time they were asked must be in the past"}),
-    "not a date": ({"obtained_at": "yesterday"}, {"obtained_at": "Enter when were they asked as a real date and time"}),
+    "not a date": ({"obtained_at": "yesterday"},
+                   {"obtained_at": "The date they were asked must include a day and month"}),
     "not informed": ({"explained": ["who"], "understood": "no"}, {
         "explained": "Consent is informed only if you explained all four: who will be asked, what for, how long it "
                      "is kept, and that they may refuse or withdraw",
@@ -144,7 +146,7 @@ def test_a_withdrawal_dated_before_the_consent_is_refused(personas, world, clien
                    {"note": "Remove the HTML tags (text inside < and > brackets)"}),
     }
     for case, (data, expected) in cases.items():
-        response = client.post(url, data)
+        response = client.post(url, with_date_boxes(data))
         assert response.status_code == 400, case
         errors = field_errors(response)
         for field, message in expected.items():
@@ -160,7 +162,7 @@ def proposal_post(contact, to, **overrides):
             "purpose": "Whether health have seen injuries.", "family_told": "not_told",
             "family_not_told_reason": "Unsafe now."}
     data.update(overrides)
-    return data
+    return with_date_boxes(data)
 
 
 def test_bad_proposals_get_a_message_per_field_and_write_nothing(personas, world, client_for):
@@ -221,7 +223,7 @@ def test_bad_decisions_get_a_message_per_field_and_write_nothing(personas, world
         "an outcome that does not exist": ({"outcome": "maybe"}, {"outcome": "Select your decision from the list"}),
     }
     for case, (data, expected) in cases.items():
-        response = client.post(url, data)
+        response = client.post(url, with_date_boxes(data))
         assert response.status_code == 400, case
         errors = field_errors(response)
         for field, message in expected.items():

@@ -44,7 +44,9 @@ def contact_post(children=None, adults=None, **overrides) -> dict:
     return with_date_boxes(data)
 
 
-DATE_FIELDS = ("received_at", "date_of_birth", "expected_date_of_birth")
+DATE_FIELDS = ("received_at", "date_of_birth", "expected_date_of_birth", "obtained_at", "withdrawn_at",
+               "family_told_on")
+DATETIME_FIELDS = ("received_at", "obtained_at", "withdrawn_at")
 
 
 def date_boxes(name: str, value: str) -> dict:
@@ -61,7 +63,7 @@ def date_boxes(name: str, value: str) -> dict:
         day = month = year = ""
     boxes = {f"{name}-day": day.lstrip("0") or day, f"{name}-month": month.lstrip("0") or month,
              f"{name}-year": year}
-    if name.endswith("received_at"):
+    if name.rsplit("-", 1)[-1] in DATETIME_FIELDS:
         hour, _, minute = time_part.partition(":")
         boxes.update({f"{name}-hour": hour, f"{name}-minute": minute})
     return boxes
