@@ -16,6 +16,9 @@ class ContactAction(models.TextChoices):
     RATING_RETURNED = "rating.returned", "Returned to screener"
     OUTCOME_DECIDED = "outcome.decided", "Outcome decided"
     NOTIFICATIONS_IMPORTED = "contact.imported", "Imported from a police notification"
+    PEOPLE_SEARCHED = "people.searched", "Searched for a child"
+    CONTACT_ASSIGNED = "contact.assigned", "Assigned"
+    CONTACT_TAKEN_OVER = "contact.taken_over", "Taken over from another screener"
 
 
 register_actions(ContactAction)

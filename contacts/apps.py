@@ -62,6 +62,8 @@ class ContactsConfig(AppConfig):
         site.add_navigation("contacts:new", "Record a contact", roles=access.MASH_ROLES, order=30)
         for role in access.MASH_ROLES:
             site.set_home(role, "contacts:queue")
+        site.set_search("contacts:search", "Find a child", roles=access.MASH_ROLES,
+                        hint="Name, reference, NHS number, date of birth or postcode")
         screener = ["contacts.view_contact", "contacts.add_contact", "contacts.view_person", "contacts.add_screening",
                     "contacts.add_rating"]
         access.grant(Role.SCREENER, screener)

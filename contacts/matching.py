@@ -1,20 +1,32 @@
 """Finding people already known. Candidates are shown with their reasons; nobody is ever merged here.
 
 One query, on stored keys with their own indexes (person_match_nhs, person_match_name_dob,
-person_match_postcode_dob), so a match costs the same at a million people as at a thousand.
+person_match_postcode_dob, and for the fuzzy keys person_match_birth), so a match costs the same at a
+million people as at a thousand. It reads through `contacts.selectors.people_visible_to(user)`: a person the
+user may not see is never offered.
+
+Exact reasons (the same NHS number; the same surname, first initial and date of birth; the same postcode and
+date of birth) rank before fuzzy ones: a surname and first name that sound alike (Soundex: Smyth for Smith,
+Muhammad for Mohammed) with the same date of birth, or the same person with the day and month of the date of
+birth swapped. The keys are made in one place, `contacts.identifiers.person_keys`.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
-from . import identifiers
+from . import identifiers, selectors
 from .models import Person
 
 NHS = ("Same NHS number", 100)
 NAME_DOB = ("Same surname, first initial and date of birth", 60)
 POSTCODE_DOB = ("Same postcode and date of birth", 40)
+# Fuzzy: the names sound alike (or are the same), the date of birth the same or with day and month swapped.
+SOUND_DOB = ("Name sounds alike and same date of birth", 20)
+SWAPPED_DOB = ("Same name, but the day and month of the date of birth are swapped", 15)
+SOUND_SWAPPED_DOB = ("Name sounds alike, and the day and month of the date of birth are swapped", 10)
+EXACT_REASONS = frozenset({NHS[0], NAME_DOB[0], POSTCODE_DOB[0]})
 
 
 @dataclass
@@ -23,9 +35,28 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     score: int = 0
 
+    @property
+    def exact(self) -> bool:
+        """At least one exact reason (an identifier, or name and date of birth as typed)."""
+        return any(reason in EXACT_REASONS for reason in self.reasons)
+
+
+def _fuzzy_reason(person: Person, keys: dict, date_of_birth: date) -> tuple[str, int] | None:
+    """Why `person` may be the one described though no exact key matched, or None."""
+    same_name = person.surname_key == keys["surname_key"] and person.forename_key == keys["forename_key"]
+    same_dob = person.date_of_birth == date_of_birth
+    sounds = person.surname_sound == keys["surname_sound"] and (
+        person.forename_sound == keys["forename_sound"] or person.forename_initial == keys["forename_initial"])
+    if person.birth_key != keys["birth_key"] or not (same_name or sounds):
+        return None
+    if same_dob:
+        return None if same_name else SOUND_DOB
+    return SWAPPED_DOB if same_name else SOUND_SWAPPED_DOB
+
 
 def find_candidates(
     *,
+    user,
     first_name: str = "",
     last_name: str = "",
     date_of_birth: date | None = None,
@@ -34,22 +65,31 @@ def find_candidates(
     exclude_ids: tuple[int, ...] = (),
     limit: int = 10,
 ) -> list[Candidate]:
-    surname = identifiers.name_key(last_name)
-    initial = identifiers.name_key(first_name)[:1]
-    conditions = Q()
+    """People `user` may see who may be the person described, exact reasons first, each with its reasons."""
+    keys = identifiers.person_keys(first_name=first_name, last_name=last_name, date_of_birth=date_of_birth)
+    surname, initial = keys["surname_key"], keys["forename_initial"]
+    exact = Q()
     if nhs_number:
-        conditions |= Q(nhs_number=nhs_number)
+        exact |= Q(nhs_number=nhs_number)
     if surname and initial and date_of_birth:
-        conditions |= Q(surname_key=surname, forename_initial=initial, date_of_birth=date_of_birth)
+        exact |= Q(surname_key=surname, forename_initial=initial, date_of_birth=date_of_birth)
     if postcode and date_of_birth:
-        conditions |= Q(postcode=postcode, date_of_birth=date_of_birth)
+        exact |= Q(postcode=postcode, date_of_birth=date_of_birth)
+    conditions = exact
+    if surname and initial and date_of_birth:
+        # Fuzzy: a surname that sounds alike, a first name that sounds alike (or the same initial), and the same
+        # date of birth or the same with day and month swapped (one birth_key for both).
+        conditions |= Q(birth_key=keys["birth_key"], surname_sound=keys["surname_sound"]) & (
+            Q(forename_sound=keys["forename_sound"]) | Q(forename_initial=initial))
     if not conditions:
         return []
     people = (
-        Person.objects.filter(conditions, merged_into__isnull=True)
+        selectors.people_visible_to(user).filter(conditions, merged_into__isnull=True)
         .exclude(pk__in=exclude_ids)
         .select_related("allocated_worker", "allocated_team")
-        .order_by("id")[: limit * 3]
+        # Exact matches first, so a crowd of sound-alikes never pushes one off the list.
+        .alias(fuzzy=Case(When(exact, then=Value(0)), default=Value(1)) if exact else Value(1))
+        .order_by("fuzzy", "id")[: limit * 3]
     )
     candidates = []
     for person in people:
@@ -64,7 +104,12 @@ def find_candidates(
             if hit:
                 candidate.reasons.append(reason)
                 candidate.score += score
+        if date_of_birth and not candidate.reasons:
+            fuzzy = _fuzzy_reason(person, keys, date_of_birth)
+            if fuzzy is not None:
+                candidate.reasons.append(fuzzy[0])
+                candidate.score += fuzzy[1]
         if candidate.reasons:
             candidates.append(candidate)
-    candidates.sort(key=lambda c: (-c.score, c.person.pk))
+    candidates.sort(key=lambda c: (not c.exact, -c.score, c.person.pk))
     return candidates[:limit]

@@ -29,9 +29,15 @@ class Person(models.Model):
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
-    # Stored match keys, so that finding candidates is an index lookup (contacts.matching).
+    # Stored match keys, so that finding candidates is an index lookup (contacts.matching, contacts.search), all
+    # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex), and the date of
+    # birth with day and month in order (a swapped date has the same key).
     surname_key = models.CharField(max_length=100, blank=True, editable=False)
     forename_initial = models.CharField(max_length=1, blank=True, editable=False)
+    forename_key = models.CharField(max_length=100, blank=True, editable=False)
+    surname_sound = models.CharField(max_length=4, blank=True, editable=False)
+    forename_sound = models.CharField(max_length=4, blank=True, editable=False)
+    birth_key = models.DateField(null=True, blank=True, editable=False)
     # An open case: the allocated social worker and their team.
     allocated_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="allocated_people"
@@ -54,6 +60,10 @@ class Person(models.Model):
             models.Index(fields=["surname_key", "forename_initial", "date_of_birth"], name="person_match_name_dob"),
             models.Index(fields=["postcode", "date_of_birth"], name="person_match_postcode_dob"),
             models.Index(fields=["nhs_number"], condition=~Q(nhs_number=""), name="person_match_nhs"),
+            # Names that sound alike (the search, and the match with birth_key).
+            models.Index(fields=["surname_sound", "forename_sound"], name="person_match_sound"),
+            # A date of birth, or the same with day and month swapped (the search and the match).
+            models.Index(fields=["birth_key"], name="person_match_birth"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -75,8 +85,10 @@ class Person(models.Model):
         return reverse("contacts:person", args=[self.pk])
 
     def refresh_match_keys(self):
-        self.surname_key = identifiers.name_key(self.last_name)[:100]
-        self.forename_initial = identifiers.name_key(self.first_name)[:1]
+        keys = identifiers.person_keys(first_name=self.first_name, last_name=self.last_name,
+                                       date_of_birth=self.date_of_birth)
+        for name, value in keys.items():
+            setattr(self, name, value)
 
     @property
     def is_unborn(self) -> bool:

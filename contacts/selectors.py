@@ -96,14 +96,14 @@ def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
     return [ChildHistory(subject=s, previous=by_person.get(s.person_id, [])) for s in children]
 
 
-def match_candidates(contact: Contact) -> dict[int, list[matching.Candidate]]:
+def match_candidates(contact: Contact, *, user) -> dict[int, list[matching.Candidate]]:
     """For each person on an open contact, others who may be the same person (shown, never merged)."""
     on_contact = tuple(s.person_id for s in contact.subjects.all())
     result = {}
     for subject in contact.subjects.all():
         p = subject.person
         found = matching.find_candidates(
-            first_name=p.first_name, last_name=p.last_name, date_of_birth=p.date_of_birth,
+            user=user, first_name=p.first_name, last_name=p.last_name, date_of_birth=p.date_of_birth,
             nhs_number=p.nhs_number, postcode=p.postcode, exclude_ids=on_contact,
         )
         if found:

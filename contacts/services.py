@@ -526,3 +526,9 @@ def person_merge(*, actor, keep: Person, duplicate: Person, reason: str) -> Pers
                               "reason": reason})
     return keep
 
+
+
+def people_search_record(*, actor, terms, found: int, more: bool) -> None:
+    """Who searched for what: every search for a child is audited, with what was typed and how many were found."""
+    audit_record(actor=actor, action=ContactAction.PEOPLE_SEARCHED,
+                 changes={**terms.describe(), "found": found, "more": more})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_import, views_search
 
 app_name = "contacts"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("manage/", views.manager_queue, name="manager_queue"),
     path("new/", views.contact_new, name="new"),
     path("import/", views_import.notifications_import_page, name="import"),
+    path("search/", views_search.person_search, name="search"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("<str:reference>/", views.contact_detail, name="detail"),

@@ -48,14 +48,15 @@ def _answers_with_another_row(post):
             rows("adults", AdultFormSet, "add_adult" in post))
 
 
-def _resolve_matches(forms) -> bool:
+def _resolve_matches(forms, user) -> bool:
     """Show candidates for each new person; the screener must link or confirm new. Never merges."""
     ok = True
     for form in forms:
         data = form.cleaned_data
         form.candidates = matching.find_candidates(
-            first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data.get("date_of_birth"),
-            nhs_number=data.get("nhs_number", ""), postcode=data.get("postcode", ""),
+            user=user, first_name=data["first_name"], last_name=data["last_name"],
+            date_of_birth=data.get("date_of_birth"), nhs_number=data.get("nhs_number", ""),
+            postcode=data.get("postcode", ""),
         )
         choice = data.get("match") or ""
         allowed = {"new", *[str(c.person.pk) for c in form.candidates]}
@@ -121,7 +122,7 @@ def contact_new(request):
             except DomainError as error:
                 add_domain_errors(_renumbered(error, formsets), form, formsets)
             else:
-                if _resolve_matches([f for fs in formsets.values() for _, f in fs.filled()]):
+                if _resolve_matches([f for fs in formsets.values() for _, f in fs.filled()], request.user):
                     inputs = _contact_inputs(form, formsets)
                     try:
                         contact = services.contact_create(actor=request.user, submission_key=key, **inputs)
@@ -200,7 +201,7 @@ def _detail_context(request, contact, **extra):
         "contact": contact,
         "trail": trail,
         "history": selectors.history_at_a_glance(contact),
-        "candidates": selectors.match_candidates(contact) if open_contact else {},
+        "candidates": selectors.match_candidates(contact, user=request.user) if open_contact else {},
         "pending": selectors.pending_rating(contact),
         "allocated": allocated,
         "repeat_threshold": settings.REPEAT_CONTACT_THRESHOLD,
@@ -325,12 +326,12 @@ def pass_to_allocated(request, reference: str):
                   _detail_context(request, contact, pass_form=form), status=400)
 
 
-def _possible_duplicates(person: Person) -> list[matching.Candidate]:
+def _possible_duplicates(person: Person, user) -> list[matching.Candidate]:
     """Other records that may be this person: shown on their page, merged only by a manager's decision."""
     if person.merged_into_id is not None:
         return []
     return matching.find_candidates(
-        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
+        user=user, first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
         nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
     )
 
@@ -344,7 +345,7 @@ def person_detail(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     services.person_record_view(actor=request.user, person=person)
     subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
-    candidates = _possible_duplicates(person)
+    candidates = _possible_duplicates(person, request.user)
     form = _merge_form(candidates)
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form})
@@ -354,7 +355,7 @@ def person_detail(request, pk: int):
 def person_merge(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     deny_unless(request.user.has_perm("contacts.merge_person"))
-    candidates = _possible_duplicates(person)
+    candidates = _possible_duplicates(person, request.user)
     form = _merge_form(candidates, request.POST)
     if form.is_valid() and run_service(form, services.person_merge, actor=request.user, keep=person,
                                        **form.cleaned_data):

@@ -14,6 +14,10 @@ def service(request):
         {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current}
         for item in site.navigation_for(role)
     ]
+    box = site.search_for(role)
+    # Not on the search page itself, which has its own box.
+    search = {"href": reverse(box.url_name), "label": box.label, "hint": box.hint} if (
+        box and current != box.url_name) else None
     if user is not None and user.is_authenticated and user.is_staff:
         items.append({"href": reverse("admin:index"), "text": "Administration", "current": False})
     return {
@@ -21,6 +25,7 @@ def service(request):
         "service_name": settings.SERVICE_NAME,
         "user_role": role,
         "nav_items": items,
+        "site_search": search,
         "demo_mode": settings.DEMO_MODE,
         # One query, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: _unread(user)),

@@ -81,6 +81,8 @@ MATRIX = {
     "contacts/<str:reference>/outcome/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/pass-to-allocated-worker/": ({"POST"}, mash_record(), {"reference": "reference"}),
     "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK), {}),
+    # Issue 11 (daily work): find a child; owning work.
+    "contacts/search/": ({"GET"}, mash_only(), {}),
 }
 
 

@@ -8,8 +8,8 @@ subject rows a contact). Most contacts are closed, with a screening, an approved
 the newest few thousand are open across the three working states with running clocks, some overdue.
 
 Rows are generated in Python with a seeded random from small name pools (Faker is called only to build
-the pools) and streamed with COPY: Person.save() is skipped, so the match keys are computed here with
-contacts.identifiers.name_key, as Person.refresh_match_keys does. PostgreSQL only. Historical
+the pools) and streamed with COPY: Person.save() is skipped, so the match keys are computed here from
+the parts contacts.identifiers.person_keys is made of (a test holds the two the same). PostgreSQL only. Historical
 (simple_history) rows and audit rows are not written: the pages read neither for these records.
 """
 
@@ -30,7 +30,6 @@ from contacts import identifiers
 from contacts.codes import (
     Brag,
     Channel,
-    ClockStage,
     ConsentAnswer,
     ContactState,
     OutcomeKind,
@@ -52,6 +51,7 @@ from contacts.models import (
     ThresholdDocument,
 )
 from mash.access import Role
+from mash.codes import Stage
 from mash.models import ResponseWindow
 
 BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (bench database only)
@@ -195,7 +195,9 @@ class Seeder:
         self.users = users
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.first, self.last, self.postcodes, self.streets, self.referrers = _pools(seed)
-        self.keys = {name: identifiers.name_key(name) for name in self.first + self.last}
+        # The name parts of contacts.identifiers.person_keys, worked out once a name (the date's key once a person).
+        self.keys = {name: (identifiers.name_key(name), identifiers.name_sound(name))
+                     for name in self.first + self.last}
         document = ThresholdDocument.objects.filter(active=True).first() or ThresholdDocument.objects.first()
         if document is None:
             raise CommandError("No threshold document: run migrate first (contacts 0003 adds the default one).")
@@ -225,8 +227,10 @@ class Seeder:
         for nhs in [_nhs_number(rng) if rng.random() < 0.7 else ""] + ([""] if rng.random() < 0.03 else []):
             self.person_id += 1
             ids.append(self.person_id)
+            (surname, surname_sound), (forename, forename_sound) = self.keys[last], self.keys[first]
             rows.append((self.person_id, first, last, dob, expected, address, postcode, nhs,
-                         self.keys[last][:100], self.keys[first][:1], self.now))
+                         surname[:100], forename[:1], forename[:100], surname_sound, forename_sound,
+                         identifiers.birth_key(dob), self.now))
         return ids
 
     # Families and their contacts ----------------------------------------------------------------------
@@ -302,11 +306,11 @@ class Seeder:
             assigned = None
             warned_at = breached_at = met_at = closed_at = None
             if state in (ContactState.AWAITING_SCREENING, ContactState.AWAITING_APPROVAL):
-                stage, window, started = ClockStage.CONTACT_DECISION, ("contact_decision", ""), received
+                stage, window, started = Stage.CONTACT_DECISION, ("contact_decision", ""), received
                 limit = LIMIT_HOURS[""]
                 assigned = screener if state == ContactState.AWAITING_APPROVAL or rng.random() < 0.3 else None
             else:
-                stage, window, started = ClockStage.BRAG_RESPONSE, ("brag_response", brag), decided_at
+                stage, window, started = Stage.BRAG_RESPONSE, ("brag_response", brag), decided_at
                 limit = LIMIT_HOURS[brag]
                 rating, assigned = brag, screener
             if state == ContactState.AWAITING_APPROVAL and screened_at > self.now:
@@ -378,7 +382,8 @@ class Seeder:
     def _copy(self, people, contacts, subjects, screenings, ratings, outcomes):
         plan = [
             ("contacts_person", "id, first_name, last_name, date_of_birth, expected_date_of_birth, address, postcode, "
-             "nhs_number, surname_key, forename_initial, created_at", people),
+             "nhs_number, surname_key, forename_initial, forename_key, surname_sound, forename_sound, birth_key, "
+             "created_at", people),
             ("contacts_contact", "id, clock_stage, clock_started_at, warn_at, due_at, met_at, warned_at, breached_at, "
              "reference, received_at, channel, referrer_name, referrer_role, referrer_organisation, referrer_phone, "
              "referrer_email, referral_source, concern, presenting_factors, consent_answer, consent_detail, "
