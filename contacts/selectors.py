@@ -26,6 +26,11 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     return Contact.objects.filter(restricted=False)
 
 
+def ratings_visible_to(user) -> QuerySet[Rating]:
+    """The ratings on contacts the user may see (the at-risk board and escalations of approval clocks)."""
+    return Rating.objects.filter(contact__in=contacts_visible_to(user))
+
+
 def people_visible_to(user) -> QuerySet[Person]:
     if not is_mash_staff(user):
         return Person.objects.none()

@@ -58,6 +58,8 @@ BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (bench database only)
 OPEN_MAX = 3_000
 # Hours from a clock's start to its limit, roughly the default windows (DOMAIN.md section 4).
 LIMIT_HOURS = {"": 24, Brag.RED: 4, Brag.AMBER: 24, Brag.GREEN: 72, Brag.BLUE: 120}
+# Hours from a proposal to its approval limit, roughly the default rating_approval windows.
+APPROVAL_HOURS = {Brag.RED: 0.5, Brag.AMBER: 2, Brag.GREEN: 8, Brag.BLUE: 8}
 CONTACT_TABLES = [
     "contacts_contact", "contacts_person", "contacts_contactsubject", "contacts_screening",
     "contacts_screening_criteria", "contacts_rating", "contacts_outcome",
@@ -336,6 +338,9 @@ class Seeder:
                 rng.choice(ORGANISATIONS), "", "", rng.choice(sources), rng.choice(CONCERNS), factors,
                 rng.choice(consents), "", "", state, rating, False, repeat, closed_at, assigned, False,
                 screener, received, self.windows.get(window),
+                brag if state == ContactState.AWAITING_APPROVAL else "",  # proposed_rating
+                is_open and rng.random() < 0.01,  # immediate_risk: about one open contact in a hundred
+                (screened_at if state != ContactState.AWAITING_SCREENING else received) if assigned else None,
             ))
             for position, (pid, role) in enumerate(subject_list):
                 subject_id += 1
@@ -349,12 +354,20 @@ class Seeder:
                                "Checks with partner agencies.", "", True, self.document_id, level,
                                Recommendation.ROUTE, screener, screened_at))
             rating_id += 1
+            # The approval clock (rating_approval): running while pending, met at the decision.
+            approval_due = screened_at + timedelta(hours=APPROVAL_HOURS[brag])
+            approval_warn = screened_at + timedelta(hours=APPROVAL_HOURS[brag] / 2)
+            clock = [Stage.RATING_APPROVAL, self.windows.get(("rating_approval", brag)), screened_at, approval_warn,
+                     approval_due]
             if state == ContactState.AWAITING_APPROVAL:
-                ratings.append((rating_id, cid, brag, level, "Rationale for the proposed rating.", screener,
-                                screened_at, RatingDecision.PENDING, "", None, None, ""))
+                clock += [None, approval_warn if approval_warn <= self.now else None,
+                          approval_due if approval_due <= self.now else None]
+                ratings.append((rating_id, cid, reference, brag, level, "Rationale for the proposed rating.", screener,
+                                screened_at, RatingDecision.PENDING, "", None, None, "", *clock))
             else:
-                ratings.append((rating_id, cid, brag, level, "Rationale for the proposed rating.", screener,
-                                screened_at, RatingDecision.APPROVED, brag, manager, decided_at, ""))
+                clock += [decided_at, None, None]
+                ratings.append((rating_id, cid, reference, brag, level, "Rationale for the proposed rating.", screener,
+                                screened_at, RatingDecision.APPROVED, brag, manager, decided_at, "", *clock))
             if state == ContactState.CLOSED:
                 outcome_id += 1
                 outcomes.append((outcome_id, cid, rng.choice(OUTCOMES), "Rationale for the outcome.",
@@ -388,13 +401,16 @@ class Seeder:
              "reference, received_at, channel, referrer_name, referrer_role, referrer_organisation, referrer_phone, "
              "referrer_email, referral_source, concern, presenting_factors, consent_answer, consent_detail, "
              "force_reference, state, rating, returned_to_screener, repeat_flag, closed_at, assigned_screener_id, "
-             "restricted, created_by_id, created_at, clock_window_id", contacts),
+             "restricted, created_by_id, created_at, clock_window_id, proposed_rating, immediate_risk, assigned_at",
+             contacts),
             ("contacts_contactsubject", "id, contact_id, person_id, role, position", subjects),
             ("contacts_screening", "id, contact_id, worries, working_well, needs_to_happen, danger_statements, "
              "history_checked, threshold_document_id, level_id, recommendation, screened_by_id, screened_at",
              screenings),
-            ("contacts_rating", "id, contact_id, proposed_brag, level_id, rationale, proposed_by_id, proposed_at, "
-             "decision, decided_brag, decided_by_id, decided_at, decision_reason", ratings),
+            ("contacts_rating", "id, contact_id, contact_reference, proposed_brag, level_id, rationale, "
+             "proposed_by_id, proposed_at, decision, decided_brag, decided_by_id, decided_at, decision_reason, "
+             "clock_stage, clock_window_id, clock_started_at, warn_at, due_at, met_at, warned_at, breached_at",
+             ratings),
             ("contacts_outcome", "id, contact_id, kind, rationale, summary, decided_by_id, decided_at, "
              "referrer_feedback, referrer_feedback_queued_at", outcomes),
         ]
