@@ -85,15 +85,21 @@ class ContactsConfig(AppConfig):
         from mash import access, deadlines, site
         from mash.access import Role
 
-        from . import actions  # noqa: F401 (registers the contacts audit actions)
+        from . import (
+            actions,  # noqa: F401 (registers the contacts audit actions)
+            stamps,
+        )
         from .models import Contact, Rating
         from .selectors import contacts_visible_to, ratings_visible_to
 
+        stamps.connect()
+        site.add_navigation("contacts:mine", "My work", roles={Role.SCREENER}, order=5)
         site.add_navigation("contacts:queue", "Screening queue", roles=access.MASH_ROLES, order=10)
         site.add_navigation("contacts:manager_queue", "Approvals and outcomes", roles={Role.MANAGER}, order=20)
         site.add_navigation("contacts:new", "Record a contact", roles=access.MASH_ROLES, order=30)
-        for role in access.MASH_ROLES:
-            site.set_home(role, "contacts:queue")
+        # A screener's day starts with their own work; a manager's with what awaits their decision.
+        site.set_home(Role.SCREENER, "contacts:mine")
+        site.set_home(Role.MANAGER, "contacts:manager_queue")
         site.set_search("contacts:search", "Find a child", roles=access.MASH_ROLES,
                         hint="Name, reference, NHS number, date of birth or postcode")
         screener = ["contacts.view_contact", "contacts.add_contact", "contacts.view_person", "contacts.add_screening",

@@ -106,9 +106,10 @@ def repeat_contacts_in_year(person_ids, *, before: datetime, exclude_contact_id=
     return {row["person_id"]: row["n"] for row in rows}
 
 
-def contact_check(**inputs) -> dict:
+def contact_check(*, immediate_risk: bool = False, **inputs) -> dict:
     """The rules a new contact must meet (`contacts.rules.contact_clean`): its inputs cleaned, or one DomainError
-    with every problem. Writes nothing. The form checks with it before showing possible matches."""
+    with every problem. Writes nothing. The form checks with it before showing possible matches. (The
+    immediate-risk mark is yes or no: no rule to meet.)"""
     return rules.contact_clean(**inputs)
 
 

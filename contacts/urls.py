@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views, views_import, views_search
+from . import views, views_import, views_search, views_work
 
 app_name = "contacts"
 urlpatterns = [
-    path("", views.contact_queue, name="queue"),
-    path("returned/", views.returned_queue, name="returned"),
-    path("manage/", views.manager_queue, name="manager_queue"),
+    path("", views_work.contact_queue, name="queue"),
+    path("mine/", views_work.my_work, name="mine"),
+    path("returned/", views_work.returned_queue, name="returned"),
+    path("manage/", views_work.manager_queue, name="manager_queue"),
     path("new/", views.contact_new, name="new"),
     path("import/", views_import.notifications_import_page, name="import"),
     path("search/", views_search.person_search, name="search"),
@@ -14,6 +15,9 @@ urlpatterns = [
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("<str:reference>/", views.contact_detail, name="detail"),
     path("<str:reference>/screen/", views.contact_screen, name="screen"),
+    path("<str:reference>/take/", views_work.contact_take, name="take"),
+    path("<str:reference>/assign/", views_work.contact_assign, name="assign"),
+    path("<str:reference>/take-over/", views_work.contact_take_over, name="take_over"),
     path("<str:reference>/decide/", views.rating_decide, name="decide"),
     path("<str:reference>/return/", views.rating_return, name="return"),
     path("<str:reference>/revise/", views.rating_revise, name="revise"),

@@ -20,7 +20,6 @@ from .forms import (
     MergeForm,
     OutcomeForm,
     PassToAllocatedForm,
-    QueueFilterForm,
     RatingDecisionForm,
     ReturnForm,
     RevisionForm,
@@ -79,7 +78,8 @@ def _contact_inputs(form, formsets) -> dict:
         return out
 
     names = ("received_at", "channel", "referrer_name", "referrer_role", "referrer_organisation", "referrer_phone",
-             "referrer_email", "referral_source", "concern", "presenting_factors", "consent_answer", "consent_detail")
+             "referrer_email", "referral_source", "concern", "presenting_factors", "consent_answer", "consent_detail",
+             "immediate_risk")
     return {**{name: form.cleaned_data.get(name) for name in names},
             "children": people(formsets["children"]), "adults": people(formsets["adults"])}
 
@@ -141,52 +141,6 @@ def contact_new(request):
                   status=status)
 
 
-def _queue(request, *, title, states, tabs, template_name="contacts/queue.html", returned_tab=False):
-    form = QueueFilterForm(request.GET or None, states=states, screeners=selectors.mash_screeners())
-    filters = {}
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            filters = form.cleaned_data
-        else:
-            status = 400
-    if returned_tab:
-        filters = {**filters, "returned_to": request.user}
-    page = selectors.contact_queue(user=request.user, states=states, filters=filters,
-                                   page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"page": page, "title": title, "filter_form": form, "tabs": tabs, "query": query.urlencode()}
-    template = f"{template_name}#queue" if request.htmx else template_name
-    return render(request, template, context, status=status)
-
-
-def _tabs(request):
-    tabs = [("contacts:queue", "Awaiting screening"), ("contacts:returned", "Returned to me")]
-    if request.user.has_perm("contacts.decide_rating"):
-        tabs.append(("contacts:manager_queue", "Approvals and outcomes"))
-    return tabs
-
-
-@require_GET
-@require_perms("contacts.view_contact")
-def contact_queue(request):
-    return _queue(request, title="Awaiting screening", states=selectors.SCREENER_STATES, tabs=_tabs(request))
-
-
-@require_GET
-@require_perms("contacts.add_screening")
-def returned_queue(request):
-    return _queue(request, title="Returned to me", states=selectors.SCREENER_STATES, tabs=_tabs(request),
-                  returned_tab=True)
-
-
-@require_GET
-@require_perms("contacts.decide_rating")
-def manager_queue(request):
-    return _queue(request, title="Approvals and outcomes", states=selectors.MANAGER_STATES, tabs=_tabs(request))
-
-
 def _detail_context(request, contact, **extra):
     # Views of the record are audited but are not steps of the work: leave them out in the query, or a
     # much-viewed contact's timeline would be crowded out of the page.
@@ -236,6 +190,9 @@ def contact_screen(request, reference: str):
     if contact.state != ContactState.AWAITING_SCREENING:
         messages.info(request, "This contact is not awaiting screening.")
         return redirect(contact)
+    if contact.assigned_screener_id != request.user.pk:
+        # Before anyone types: who has it (take it over with a reason), or take it first (contacts.views_work).
+        return render(request, "contacts/screen_owner.html", {"contact": contact})
     return render(request, "contacts/screen.html", {"contact": contact, "form": form, "document": document})
 
 

@@ -27,6 +27,7 @@ def service(request):
         "nav_items": items,
         "site_search": search,
         "demo_mode": settings.DEMO_MODE,
+        "poll_seconds": settings.POLL_SECONDS,
         # One query, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
     }

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Only a person's own requests keep the session alive, not a page's background refresh (mash.polling).
+    "mash.polling.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,7 +161,9 @@ AXES_VERBOSE = False
 # Idle timeout: the session lasts this long after the last request, then the user signs in again.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved (and the idle expiry moved on) on every request a person makes, by mash.polling.SessionActivityMiddleware;
+# never on a page's background refresh, so a queue left open still times out.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Transport security. Off in DEBUG; on by default otherwise. SSL redirect is usually done by the
@@ -294,6 +298,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
+# How often an open queue or board refreshes itself (htmx); an unchanged refresh costs one query (mash.polling).
+POLL_SECONDS = env.int("POLL_SECONDS", default=30)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
 # The largest police notification file a manager may upload (bytes).

@@ -83,6 +83,10 @@ MATRIX = {
     "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK), {}),
     # Issue 11 (daily work): find a child; owning work.
     "contacts/search/": ({"GET"}, mash_only(), {}),
+    "contacts/mine/": ({"GET"}, mash_only(), {}),
+    "contacts/<str:reference>/take/": ({"POST"}, mash_record(), {"reference": "reference"}),
+    "contacts/<str:reference>/assign/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
+    "contacts/<str:reference>/take-over/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
 }
 
 
@@ -181,9 +185,10 @@ def test_manager_queue_query_count_does_not_grow(personas, client_for):
     for _ in range(15):
         c = make_contact(personas.screener, children=3)
         propose(c, personas.screener)
-    # session, user, 2 permission queries, roles, count, agency, unread notifications, page of contacts,
-    # subjects+people, screeners for the filter, session save (3)
-    assert count_queries(client, "/contacts/manage/") == few == 14
+    # session, user, 2 permission queries, the versions drawn from (mash.polling), roles, count, agency, unread
+    # notifications, page of contacts, subjects+people, their pending ratings, screeners for the filter,
+    # session save (3)
+    assert count_queries(client, "/contacts/manage/") == few == 16
 
 
 def test_contact_page_query_count_does_not_grow_with_history(personas, client_for):

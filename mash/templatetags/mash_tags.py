@@ -81,3 +81,11 @@ def age(person) -> str:
         months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
         return f"{months} month{'s' if months != 1 else ''}"
     return f"{years}"
+
+
+@register.simple_tag(takes_context=True)
+def poll_attributes(context, url: str | None = None):
+    """The htmx attributes that make an element refresh itself cheaply (mash.polling)."""
+    from mash.polling import poll_attributes as attributes
+
+    return attributes(context["request"], url)
