@@ -56,7 +56,8 @@ def _queue(request, *, title, states, order="due", returned_tab=False):
     query = request.GET.copy()
     query.pop("page", None)
     count = page.paginator.count
-    context = {"page": page, "caption": f"{count:,} contact{'s' if count != 1 else ''}", "title": title, "filter_form": form, "tabs": _tabs(request), "query": query.urlencode(),
+    context = {"page": page, "caption": f"{count:,} contact{'s' if count != 1 else ''}", "title": title,
+               "filter_form": form, "tabs": _tabs(request), "query": query.urlencode(),
                "filtered": any(v for k, v in form.data.items() if k != "page") if form.is_bound else False,
                "can_take": request.user.has_perm("contacts.add_screening")}
     template = "contacts/queue.html#queue" if request.htmx else "contacts/queue.html"
