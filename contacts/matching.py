@@ -6,9 +6,10 @@ million people as at a thousand. It reads through `contacts.selectors.people_vis
 user may not see is never offered.
 
 Exact reasons (the same NHS number; the same surname, first initial and date of birth; the same postcode and
-date of birth) rank before fuzzy ones: a surname and first name that sound alike (Soundex: Smyth for Smith,
-Muhammad for Mohammed) with the same date of birth, or the same person with the day and month of the date of
-birth swapped. The keys are made in one place, `contacts.identifiers.person_keys`.
+date of birth) rank before fuzzy ones: a surname and first name that sound alike (Smyth for Smith, Muhammad
+for Mohammed) with the same date of birth, or the same person with the day and month of the date of birth
+swapped. "Sounds alike" is either phonetic key: Soundex (which also holds most typing slips together) or
+Metaphone (Catherine/Kathryn). The keys are made in one place, `contacts.identifiers.person_keys`.
 """
 
 from dataclasses import dataclass, field
@@ -41,12 +42,23 @@ class Candidate:
         return any(reason in EXACT_REASONS for reason in self.reasons)
 
 
+def _sounds_alike(person: Person, keys: dict, part: str) -> bool:
+    """Whether a person's surname (or forename) sounds like the one in `keys`, by Soundex or Metaphone."""
+    return any(getattr(person, f"{part}_{kind}") == keys[f"{part}_{kind}"] and keys[f"{part}_{kind}"]
+               for kind in ("sound", "phonetic"))
+
+
+def sounds_like(keys: dict, part: str) -> Q:
+    """The condition that a surname (or forename) sounds like the one in `keys`, by Soundex or Metaphone."""
+    return Q(**{f"{part}_sound": keys[f"{part}_sound"]}) | Q(**{f"{part}_phonetic": keys[f"{part}_phonetic"]})
+
+
 def _fuzzy_reason(person: Person, keys: dict, date_of_birth: date) -> tuple[str, int] | None:
     """Why `person` may be the one described though no exact key matched, or None."""
     same_name = person.surname_key == keys["surname_key"] and person.forename_key == keys["forename_key"]
     same_dob = person.date_of_birth == date_of_birth
-    sounds = person.surname_sound == keys["surname_sound"] and (
-        person.forename_sound == keys["forename_sound"] or person.forename_initial == keys["forename_initial"])
+    sounds = _sounds_alike(person, keys, "surname") and (
+        _sounds_alike(person, keys, "forename") or person.forename_initial == keys["forename_initial"])
     if person.birth_key != keys["birth_key"] or not (same_name or sounds):
         return None
     if same_dob:
@@ -79,8 +91,8 @@ def find_candidates(
     if surname and initial and date_of_birth:
         # Fuzzy: a surname that sounds alike, a first name that sounds alike (or the same initial), and the same
         # date of birth or the same with day and month swapped (one birth_key for both).
-        conditions |= Q(birth_key=keys["birth_key"], surname_sound=keys["surname_sound"]) & (
-            Q(forename_sound=keys["forename_sound"]) | Q(forename_initial=initial))
+        conditions |= Q(birth_key=keys["birth_key"]) & sounds_like(keys, "surname") & (
+            sounds_like(keys, "forename") | Q(forename_initial=initial))
     if not conditions:
         return []
     people = (

@@ -30,13 +30,15 @@ class Person(models.Model):
     postcode = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
     # Stored match keys, so that finding candidates is an index lookup (contacts.matching, contacts.search), all
-    # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex), and the date of
-    # birth with day and month in order (a swapped date has the same key).
+    # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex and Metaphone), and
+    # the date of birth with day and month in order (a swapped date has the same key).
     surname_key = models.CharField(max_length=100, blank=True, editable=False)
     forename_initial = models.CharField(max_length=1, blank=True, editable=False)
     forename_key = models.CharField(max_length=100, blank=True, editable=False)
     surname_sound = models.CharField(max_length=4, blank=True, editable=False)
     forename_sound = models.CharField(max_length=4, blank=True, editable=False)
+    surname_phonetic = models.CharField(max_length=12, blank=True, editable=False)
+    forename_phonetic = models.CharField(max_length=12, blank=True, editable=False)
     birth_key = models.DateField(null=True, blank=True, editable=False)
     # An open case: the allocated social worker and their team.
     allocated_worker = models.ForeignKey(
@@ -62,6 +64,7 @@ class Person(models.Model):
             models.Index(fields=["nhs_number"], condition=~Q(nhs_number=""), name="person_match_nhs"),
             # Names that sound alike (the search, and the match with birth_key).
             models.Index(fields=["surname_sound", "forename_sound"], name="person_match_sound"),
+            models.Index(fields=["surname_phonetic", "forename_phonetic"], name="person_match_phonetic"),
             # A date of birth, or the same with day and month swapped (the search and the match).
             models.Index(fields=["birth_key"], name="person_match_birth"),
         ]

@@ -4,7 +4,7 @@
 What a person types is read as a contact reference (C-2026-000123), an NHS number (943 476 5919), a date of
 birth (2/4/2019, 02-04-2019 or 2019-04-02), a postcode (AN1 1AA) and names (first name then surname, or a
 surname alone); everything given must match (AND). Within each, matching is forgiving: names by how they sound
-(Soundex, stored as Person.surname_sound / forename_sound: Smyth finds Smith, Muhammad finds Mohammed) and a date
+(Soundex or Metaphone, stored on Person: Smyth finds Smith, Muhammad finds Mohammed, Kathryn finds Catherine) and a date
 of birth also with its day and month swapped (Person.birth_key). Exact matches rank first, and every result says
 why it was found. Two queries, both on indexes: the people (at most SEARCH_LIMIT), then their contacts.
 """
@@ -21,14 +21,15 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from mash.errors import Problems
 from mash.rules import Text
 
-from . import identifiers, selectors
+from . import identifiers, matching, selectors
 from .codes import ContactState
 from .models import ContactSubject, Person
 
 SEARCH_LIMIT = 50
-QUERY = Text("q", "Find a child", max_length=200,
+QUERY = Text("q", "Name, contact reference, NHS number, date of birth or postcode", max_length=200,
              required_message="Enter a name, contact reference, NHS number, date of birth or postcode",
-             help_text="A name, contact reference, NHS number, date of birth or postcode")
+             too_long_message="Enter 200 characters or fewer",
+             help_text="For example: Ava Smith 2/4/2019, or AN1 1AA, or C-2026-000123")
 
 REFERENCE_RE = re.compile(r"\bC-?(\d{4})-?(\d{1,6})\b", re.IGNORECASE)
 NHS_RE = re.compile(r"(?<![\d/.-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d/.-])")
@@ -135,15 +136,15 @@ def terms_read(text: str) -> Terms:
 
 def _name_conditions(terms: Terms) -> tuple[Q, list]:
     """Names that sound alike (exact ones too: the same letters sound the same), and how exact each is."""
-    surname = identifiers.person_keys(first_name=terms.forename, last_name=terms.surname, date_of_birth=None)
-    condition = Q(surname_sound=surname["surname_sound"])
-    exact = Q(surname_key=surname["surname_key"])
+    keys = identifiers.person_keys(first_name=terms.forename, last_name=terms.surname, date_of_birth=None)
+    condition = matching.sounds_like(keys, "surname")
+    exact = Q(surname_key=keys["surname_key"])
     if terms.forename:
-        if len(surname["forename_key"]) == 1:  # an initial
-            condition &= Q(forename_initial=surname["forename_initial"])
+        if len(keys["forename_key"]) == 1:  # an initial
+            condition &= Q(forename_initial=keys["forename_initial"])
         else:
-            condition &= Q(forename_sound=surname["forename_sound"])
-            exact &= Q(forename_key=surname["forename_key"])
+            condition &= matching.sounds_like(keys, "forename")
+            exact &= Q(forename_key=keys["forename_key"])
     return condition, [Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())]
 
 

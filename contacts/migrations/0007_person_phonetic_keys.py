@@ -10,7 +10,7 @@ def backfill_keys(apps, schema_editor):
     from contacts.identifiers import person_keys
 
     Person = apps.get_model("contacts", "Person")
-    fields = ["forename_key", "surname_sound", "forename_sound", "birth_key"]
+    fields = ["forename_key", "surname_sound", "forename_sound", "surname_phonetic", "forename_phonetic", "birth_key"]
     batch = []
     for person in Person.objects.only("id", "first_name", "last_name", "date_of_birth").iterator(chunk_size=2000):
         keys = person_keys(first_name=person.first_name, last_name=person.last_name,
@@ -74,6 +74,26 @@ class Migration(migrations.Migration):
             name='surname_sound',
             field=models.CharField(blank=True, editable=False, max_length=4),
         ),
+        migrations.AddField(
+            model_name='historicalperson',
+            name='surname_phonetic',
+            field=models.CharField(blank=True, editable=False, max_length=12),
+        ),
+        migrations.AddField(
+            model_name='historicalperson',
+            name='forename_phonetic',
+            field=models.CharField(blank=True, editable=False, max_length=12),
+        ),
+        migrations.AddField(
+            model_name='person',
+            name='surname_phonetic',
+            field=models.CharField(blank=True, editable=False, max_length=12),
+        ),
+        migrations.AddField(
+            model_name='person',
+            name='forename_phonetic',
+            field=models.CharField(blank=True, editable=False, max_length=12),
+        ),
         migrations.RunPython(backfill_keys, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='person',
@@ -82,5 +102,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='person',
             index=models.Index(fields=['birth_key'], name='person_match_birth'),
+        ),
+        migrations.AddIndex(
+            model_name='person',
+            index=models.Index(fields=['surname_phonetic', 'forename_phonetic'], name='person_match_phonetic'),
         ),
     ]

@@ -198,7 +198,7 @@ class Seeder:
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.first, self.last, self.postcodes, self.streets, self.referrers = _pools(seed)
         # The name parts of contacts.identifiers.person_keys, worked out once a name (the date's key once a person).
-        self.keys = {name: (identifiers.name_key(name), identifiers.name_sound(name))
+        self.keys = {name: (identifiers.name_key(name), identifiers.name_sound(name), identifiers.name_phonetic(name))
                      for name in self.first + self.last}
         document = ThresholdDocument.objects.filter(active=True).first() or ThresholdDocument.objects.first()
         if document is None:
@@ -229,10 +229,11 @@ class Seeder:
         for nhs in [_nhs_number(rng) if rng.random() < 0.7 else ""] + ([""] if rng.random() < 0.03 else []):
             self.person_id += 1
             ids.append(self.person_id)
-            (surname, surname_sound), (forename, forename_sound) = self.keys[last], self.keys[first]
+            (surname, surname_sound, surname_phonetic) = self.keys[last]
+            (forename, forename_sound, forename_phonetic) = self.keys[first]
             rows.append((self.person_id, first, last, dob, expected, address, postcode, nhs,
                          surname[:100], forename[:1], forename[:100], surname_sound, forename_sound,
-                         identifiers.birth_key(dob), self.now))
+                         surname_phonetic, forename_phonetic, identifiers.birth_key(dob), self.now))
         return ids
 
     # Families and their contacts ----------------------------------------------------------------------
@@ -395,8 +396,8 @@ class Seeder:
     def _copy(self, people, contacts, subjects, screenings, ratings, outcomes):
         plan = [
             ("contacts_person", "id, first_name, last_name, date_of_birth, expected_date_of_birth, address, postcode, "
-             "nhs_number, surname_key, forename_initial, forename_key, surname_sound, forename_sound, birth_key, "
-             "created_at", people),
+             "nhs_number, surname_key, forename_initial, forename_key, surname_sound, forename_sound, "
+             "surname_phonetic, forename_phonetic, birth_key, created_at", people),
             ("contacts_contact", "id, clock_stage, clock_started_at, warn_at, due_at, met_at, warned_at, breached_at, "
              "reference, received_at, channel, referrer_name, referrer_role, referrer_organisation, referrer_phone, "
              "referrer_email, referral_source, concern, presenting_factors, consent_answer, consent_detail, "
