@@ -5,11 +5,15 @@ cheaply when nothing changed (mash.polling)."""
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mash import polling
 from mash.access import deny_unless, require_perms
 from mash.deadlines.registry import STAMP as CLOCKS
 from mash.errors import DomainError
@@ -51,17 +55,24 @@ def _queue(request, *, title, states, order="due", returned_tab=False):
             status = 400
     if returned_tab:
         filters = {**filters, "returned_to": request.user}
-    page = selectors.contact_queue(user=request.user, states=states, filters=filters, order=order,
-                                   page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    count = page.paginator.count
-    context = {"page": page, "caption": f"{count:,} contact{'s' if count != 1 else ''}", "title": title,
-               "filter_form": form, "tabs": _tabs(request), "query": query.urlencode(),
-               "filtered": any(v for k, v in form.data.items() if k != "page") if form.is_bound else False,
-               "can_take": request.user.has_perm("contacts.add_screening")}
-    template = "contacts/queue.html#queue" if request.htmx else "contacts/queue.html"
-    return render(request, template, context, status=status)
+    can_take = request.user.has_perm("contacts.add_screening")
+
+    def draw() -> str:
+        page = selectors.contact_queue(user=request.user, states=states, filters=filters, order=order,
+                                       page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE)
+        count = page.paginator.count
+        return render_to_string("contacts/_queue_region.html", {
+            "page": page, "caption": f"{count:,} contact{'s' if count != 1 else ''}", "query": query.urlencode(),
+            "can_take": can_take}, request)
+
+    html = polling.region(request, "queue", draw)
+    if request.htmx:
+        return HttpResponse(html, status=status)
+    context = {"region": mark_safe(html), "title": title, "filter_form": form, "tabs": _tabs(request),  # noqa: S308
+               "filtered": any(v for k, v in form.data.items() if k != "page") if form.is_bound else False}
+    return render(request, "contacts/queue.html", context, status=status)
 
 
 @require_GET
@@ -90,10 +101,14 @@ def manager_queue(request):
 @polled(QUEUE_SCOPES)
 def my_work(request):
     """A screener's home: their own contacts in every open state."""
-    work = selectors.my_work(user=request.user)
-    context = {"work": work, "tabs": _tabs(request), "title": "My work", "can_take": True}
-    template = "contacts/my_work.html#work" if request.htmx else "contacts/my_work.html"
-    return render(request, template, context)
+    def draw() -> str:
+        return render_to_string("contacts/_my_work_region.html",
+                                {"work": selectors.my_work(user=request.user), "can_take": True}, request)
+
+    html = polling.region(request, "my_work", draw)
+    if request.htmx:
+        return HttpResponse(html)
+    return render(request, "contacts/my_work.html", {"region": mark_safe(html), "tabs": _tabs(request)})  # noqa: S308
 
 
 # --- owning a contact ---------------------------------------------------------------------------------------------

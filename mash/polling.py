@@ -132,12 +132,38 @@ def polled(keys: Iterable[str] | Callable[..., Iterable[str]]):
     return decorator
 
 
+# --- drawing a refreshing region once a version and a minute ------------------------------------------------------
+
+
+def region(request, name: str, draw: Callable[[], str]) -> str:
+    """The HTML of a page's refreshing region, drawn by `draw()` at most once for each version of what it shows
+    (the request's ETag: user, address, scopes' versions), each minute (the clocks' words count minutes) and each
+    CSRF secret (its forms carry the token), then served from the cache for POLL_REGION_CACHE_SECONDS: a queue
+    opened again, or by a refresh that found something new elsewhere in its scopes, costs a cache read."""
+    import time
+
+    from django.core.cache import cache
+    from django.middleware.csrf import get_token
+
+    get_token(request)
+    etag = getattr(request, "poll_etag", "")
+    if not etag:
+        return draw()
+    secret = hashlib.blake2b(request.META.get("CSRF_COOKIE", "").encode(), digest_size=8).hexdigest()
+    key = f"mash.region:{name}:{etag.strip(chr(34))}:{int(time.time() // 60)}:{secret}"
+    html = cache.get(key)
+    if html is None:
+        html = draw()
+        cache.set(key, html, settings.POLL_REGION_CACHE_SECONDS)
+    return html
+
+
 # --- middleware ---------------------------------------------------------------------------------------------------
 
 
 class SessionActivityMiddleware:
-    """Only a person's own requests keep their session alive (SESSION_SAVE_EVERY_REQUEST is off: this marks the
-    session to be saved, and so its idle expiry moved on, for every request but a background poll). A poll that
+    """Only a person's own requests keep their session alive (SESSION_SAVE_EVERY_REQUEST is off: this has the
+    session saved, and so its idle expiry moved on, for a person's request, never for a background poll). A poll that
     finds the session ended is sent to sign in as a whole page (HX-Redirect), never drawn inside the queue.
 
     Goes right after SessionMiddleware, before authentication (whose sign-in redirect it rewrites for htmx)."""
@@ -146,9 +172,8 @@ class SessionActivityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        background = is_background_poll(request)
-        if not background:
-            request.session.modified = True
+        if not is_background_poll(request):
+            self.touch(request.session)
         response = self.get_response(request)
         if request.headers.get("HX-Request") == "true" and response.status_code == 302:
             login = resolve_url(settings.LOGIN_URL)
@@ -159,6 +184,26 @@ class SessionActivityMiddleware:
                     f"?next={_path_of(current)}" if current else "")
                 return redirect
         return response
+
+
+    @staticmethod
+    def touch(session) -> None:
+        """A person's request moves a signed-in session's idle expiry on: saved (a write) at most once every
+        SESSION_TOUCH_SECONDS, so a busy person does not cost a write a page, and the idle timeout holds to
+        within that (a session ends between SESSION_COOKIE_AGE less SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE
+        after the person's last request). A session nobody signed in to is left alone (no row made for it)."""
+        import time
+
+        from django.contrib.auth import SESSION_KEY
+
+        if SESSION_KEY not in session:
+            return
+        now = int(time.time())
+        if now - session.get(TOUCHED, 0) >= settings.SESSION_TOUCH_SECONDS:
+            session[TOUCHED] = now
+
+
+TOUCHED = "mash.touched"
 
 
 def _path_of(url: str) -> str:

@@ -164,6 +164,8 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
 # Saved (and the idle expiry moved on) on every request a person makes, by mash.polling.SessionActivityMiddleware;
 # never on a page's background refresh, so a queue left open still times out.
 SESSION_SAVE_EVERY_REQUEST = False
+# ...at most once this often (a write a minute, not a write a page): the idle timeout holds to within it.
+SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Transport security. Off in DEBUG; on by default otherwise. SSL redirect is usually done by the
@@ -300,6 +302,8 @@ CELERY_BEAT_SCHEDULE = {
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
 # How often an open queue or board refreshes itself (htmx); an unchanged refresh costs one query (mash.polling).
 POLL_SECONDS = env.int("POLL_SECONDS", default=30)
+# A queue's region, once drawn for a version and a minute, is served from the cache this long (mash.polling.region).
+POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
 # The largest police notification file a manager may upload (bytes).

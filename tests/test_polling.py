@@ -102,3 +102,36 @@ def test_a_persons_own_htmx_request_still_keeps_the_session_alive(personas, clie
         assert client.get("/contacts/", headers={"HX-Request": "true"}).status_code == 200
     with time_machine.travel(start + timedelta(minutes=50), tick=False):
         assert client.get("/contacts/").status_code == 200
+
+
+def test_a_region_is_drawn_once_a_version_and_a_minute(personas, client_for, settings):
+    settings.POLL_REGION_CACHE_SECONDS = 90
+    make_contact(personas.screener)
+    client = client_for(personas.screener)
+    start = timezone.now().replace(second=5)
+    with time_machine.travel(start, tick=False):
+        client.get("/contacts/")
+        with CaptureQueriesContext(connection) as again:
+            assert b"1 contact<" in client.get("/contacts/").content
+    # the region came from the cache: no count, no page of contacts, no subjects
+    assert not [q for q in again.captured_queries if "contacts_contact" in q["sql"]]
+    make_contact(personas.screener)  # a new version: drawn afresh
+    with time_machine.travel(start, tick=False):
+        assert b"2 contacts<" in client.get("/contacts/").content
+    with time_machine.travel(start + timedelta(minutes=1), tick=False), \
+            CaptureQueriesContext(connection) as next_minute:
+        client.get("/contacts/")
+    assert [q for q in next_minute.captured_queries if "contacts_contact" in q["sql"]]  # the clocks' words move on
+
+
+def test_a_session_is_written_at_most_once_a_minute(personas, client):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(personas.screener)
+        client.get("/contacts/")
+    with time_machine.travel(start + timedelta(seconds=30), tick=False), CaptureQueriesContext(connection) as soon:
+        client.get("/contacts/")
+    assert not [q for q in soon.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    with time_machine.travel(start + timedelta(seconds=61), tick=False), CaptureQueriesContext(connection) as later:
+        client.get("/contacts/")
+    assert [q for q in later.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
