@@ -118,9 +118,19 @@ def fetch(url: str, headers: dict) -> tuple[int, dict]:
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 (our own server on 127.0.0.1)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, dict(response.headers)
+            found = dict(response.headers)
+            found["Set-Cookie"] = response.headers.get_all("Set-Cookie") or []
+            return response.status, found
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers)
+
+
+def with_csrf_cookie(base: str, cookie: str) -> str:
+    """The session cookie and the CSRF cookie the first page sets, as a browser sends them on every request after
+    (the queue's forms carry a token for it)."""
+    _, headers = fetch(f"{base}/contacts/", {"Cookie": cookie})
+    csrf = [c.split(";", 1)[0] for c in headers["Set-Cookie"] if c.startswith("csrftoken=")]
+    return "; ".join([cookie, *csrf])
 
 
 def wrk(url: str, *, headers: dict, script: str | None = None, seconds: int = SECONDS) -> dict:
@@ -175,6 +185,7 @@ def run() -> list[dict]:
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(port)
     try:
+        screener, manager = with_csrf_cookie(base, screener), with_csrf_cookie(base, manager)
         status, headers = fetch(f"{base}/contacts/", {"Cookie": screener})
         if status != 200 or "ETag" not in headers:
             raise SystemExit(f"the queue answered {status} without an ETag: is the session valid?")

@@ -2,9 +2,12 @@
 a manager giving it to a named screener, taking it over with a reason). Queues and boards refresh themselves,
 cheaply when nothing changed (mash.polling)."""
 
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -70,9 +73,21 @@ def _queue(request, *, title, states, order="due", returned_tab=False):
     html = polling.region(request, "queue", draw)
     if request.htmx:
         return HttpResponse(html, status=status)
-    context = {"region": mark_safe(html), "title": title, "filter_form": form, "tabs": _tabs(request),  # noqa: S308
-               "filtered": any(v for k, v in form.data.items() if k != "page") if form.is_bound else False}
+    context = {"region": mark_safe(html), "filters": mark_safe(_filters(request, form)),  # noqa: S308
+               "filter_form": form, "title": title, "tabs": _tabs(request)}
     return render(request, "contacts/queue.html", context, status=status)
+
+
+def _filters(request, form) -> str:
+    """The filter form, drawn once a minute for each address (its choices, the screeners, change rarely; what
+    is chosen, and any error, is in the address): its GOV.UK selects cost more to draw than the page around."""
+    key = "mash.filters:" + hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        filtered = any(v for k, v in form.data.items() if k != "page") if form.is_bound else False
+        html = render_to_string("contacts/_queue_filters.html", {"filter_form": form, "filtered": filtered}, request)
+        cache.set(key, html, min(60, settings.POLL_REGION_CACHE_SECONDS))
+    return html
 
 
 @require_GET
