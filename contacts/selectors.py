@@ -104,18 +104,14 @@ def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
 
 
 def match_candidates(contact: Contact, *, user) -> dict[int, list[matching.Candidate]]:
-    """For each person on an open contact, others who may be the same person (shown, never merged)."""
-    on_contact = tuple(s.person_id for s in contact.subjects.all())
-    result = {}
-    for subject in contact.subjects.all():
-        p = subject.person
-        found = matching.find_candidates(
-            user=user, first_name=p.first_name, last_name=p.last_name, date_of_birth=p.date_of_birth,
-            nhs_number=p.nhs_number, postcode=p.postcode, exclude_ids=on_contact,
-        )
-        if found:
-            result[subject.person_id] = found
-    return result
+    """For each person on an open contact, others who may be the same person (shown, never merged). One query."""
+    subjects = list(contact.subjects.all())
+    on_contact = tuple(s.person_id for s in subjects)
+    described = [matching.Described(first_name=s.person.first_name, last_name=s.person.last_name,
+                                    date_of_birth=s.person.date_of_birth, nhs_number=s.person.nhs_number,
+                                    postcode=s.person.postcode) for s in subjects]
+    found = matching.find_candidates_for(user=user, described=described, exclude_ids=on_contact)
+    return {s.person_id: candidates for s, candidates in zip(subjects, found, strict=True) if candidates}
 
 
 def mash_screeners():
