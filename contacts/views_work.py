@@ -82,7 +82,7 @@ def _filters(request, form) -> str:
     """The filter form, drawn once a minute for each address (its choices, the screeners, change rarely; what
     is chosen, and any error, is in the address): its GOV.UK selects cost more to draw than the page around."""
     key = "mash.filters:" + hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    html = cache.get(key)
+    html = cache.get(key) if settings.POLL_REGION_CACHE_SECONDS else None
     if html is None:
         filtered = any(v for k, v in form.data.items() if k != "page") if form.is_bound else False
         html = render_to_string("contacts/_queue_filters.html", {"filter_form": form, "filtered": filtered}, request)
