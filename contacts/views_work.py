@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mash import polling
-from mash.access import deny_unless, require_perms
+from mash.access import Role, deny_unless, has_role, is_mash_staff, require_perms
 from mash.deadlines.registry import STAMP as CLOCKS
 from mash.errors import DomainError
 from mash.forms import run_service
@@ -91,29 +91,29 @@ def _filters(request, form) -> str:
 
 
 @require_GET
+@polled(QUEUE_SCOPES, allowed=is_mash_staff)
 @require_perms("contacts.view_contact")
-@polled(QUEUE_SCOPES)
 def contact_queue(request):
     return _queue(request, title="Awaiting screening", states=selectors.SCREENER_STATES)
 
 
 @require_GET
+@polled(QUEUE_SCOPES, allowed=is_mash_staff)
 @require_perms("contacts.add_screening")
-@polled(QUEUE_SCOPES)
 def returned_queue(request):
     return _queue(request, title="Returned to me", states=selectors.SCREENER_STATES, returned_tab=True)
 
 
 @require_GET
+@polled(QUEUE_SCOPES, allowed=lambda user: has_role(user, Role.MANAGER))
 @require_perms("contacts.decide_rating")
-@polled(QUEUE_SCOPES)
 def manager_queue(request):
     return _queue(request, title="Approvals and outcomes", states=selectors.MANAGER_STATES, order="urgency")
 
 
 @require_GET
+@polled(QUEUE_SCOPES, allowed=is_mash_staff)
 @require_perms("contacts.add_screening")
-@polled(QUEUE_SCOPES)
 def my_work(request):
     """A screener's home: their own contacts in every open state."""
     def draw() -> str:
