@@ -70,6 +70,7 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             made = self._contacts(users["screener"], contacts)
             self._progress(users)
+            self._daily_work(users)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}"
@@ -128,6 +129,19 @@ class Command(BaseCommand):
         child = open_contacts[2].subjects.first().person
         child.allocated_worker = users["screener2"]
         child.save()
+
+    def _daily_work(self, users):
+        """Issue 11: someone owns some of the work (the queues show who), and one contact is an immediate risk."""
+        from contacts import services
+
+        waiting = list(Contact.objects.filter(state="awaiting_screening", assigned_screener__isnull=True)
+                       .order_by("id"))
+        if len(waiting) < 3:
+            return
+        services.contact_assign(actor=users["screener2"], contact=waiting[0], screener=users["screener2"])
+        services.contact_assign(actor=users["manager"], contact=waiting[1], screener=users["screener"])
+        # Marked at intake in real use (the form's checkbox); here on a demo contact already recorded.
+        Contact.objects.filter(pk=waiting[2].pk).update(immediate_risk=True)
 
     def _contacts(self, screener, count: int) -> int:
         fake = Faker("en_GB")
