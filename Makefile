@@ -41,6 +41,7 @@ test: install services chromium lint
 ## missed target (otherwise misses are printed as MISSED: and recorded).
 bench: install services
 	$(PY) -m bench.pages
+	$(PY) -m bench.http
 	$(PY) -m bench.sweep
 
 frontend:

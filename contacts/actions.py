@@ -22,6 +22,9 @@ class ContactAction(models.TextChoices):
     THRESHOLD_DRAFTED = "threshold.drafted", "Threshold document draft made"
     THRESHOLD_PUBLISHED = "threshold.published", "Threshold document published"
     CHRONOLOGY_VIEWED = "chronology.viewed", "Child's chronology viewed"
+    PEOPLE_SEARCHED = "people.searched", "Searched for a child"
+    CONTACT_ASSIGNED = "contact.assigned", "Assigned"
+    CONTACT_TAKEN_OVER = "contact.taken_over", "Taken over from another screener"
 
 
 register_actions(ContactAction)

@@ -44,6 +44,10 @@ class ContactForm(forms.Form):
     )
     consent_answer = rules.CONSENT_ANSWER.form_field(widget=forms.RadioSelect)
     consent_detail = rules.CONSENT_DETAIL.form_field()
+    immediate_risk = forms.BooleanField(
+        label="Immediate risk: the child may be at risk of harm now", required=False,
+        help_text="The contact goes to the top of every queue and the duty manager is told at once",
+    )
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):

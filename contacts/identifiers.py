@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from datetime import date
 
 from django.core.exceptions import ValidationError
 
@@ -46,3 +47,57 @@ def name_key(value: str) -> str:
     """A name as matching sees it: accents folded, letters only, lower case ('O'Brien-Smith' -> 'obriensmith')."""
     folded = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z]", "", folded.lower())
+
+
+# --- the keys a person is found by (stored on Person, indexed; see contacts.matching and contacts.search) -------
+
+def name_sound(value: str) -> str:
+    """How a name sounds, as American Soundex (jellyfish): the first letter and three consonant classes.
+
+    It holds spelling variants and most typing slips together (Smith/Smyth, Mohammed/Muhammad, Jonhson/Johnson),
+    at the price of some names that merely sound alike (Smith/Schmidt): a match on it is shown as "sounds like",
+    ranked after exact matches, never taken as the same person. '' for a name with no letters.
+    """
+    import jellyfish
+
+    key = name_key(value)
+    return jellyfish.soundex(key) if key else ""
+
+
+def name_phonetic(value: str) -> str:
+    """How a name is pronounced, as Metaphone (jellyfish), cut to 12 letters: it holds together what Soundex
+    splits (Catherine/Kathryn, Bankes/Banks, Leigh/Lee), and splits some Soundex holds (most typing slips), so
+    the two are kept side by side. '' for a name with no letters."""
+    import jellyfish
+
+    key = name_key(value)
+    return jellyfish.metaphone(key)[:12] if key else ""
+
+
+def birth_key(born: date | None) -> date | None:
+    """A date of birth with its day and month in order (the smaller first), so that a date with the two swapped
+    (2 April as 4 February: 02/04 typed as 04/02) has the same key. A day past the 12th cannot be a month: the
+    date is its own key. None stays None."""
+    if born is None:
+        return None
+    if born.day > 12 or born.day == born.month:
+        return born
+    low, high = sorted((born.day, born.month))
+    return date(born.year, low, high)
+
+
+def person_keys(*, first_name: str, last_name: str, date_of_birth: date | None) -> dict:
+    """Every stored match key of a person, computed here only (Person.refresh_match_keys, seed_bench, the search
+    and the match all use it): exact keys (letters only), two phonetic keys (Soundex, Metaphone) and the
+    date-swap key beside them."""
+    surname, forename = name_key(last_name), name_key(first_name)
+    return {
+        "surname_key": surname[:100],
+        "forename_key": forename[:100],
+        "forename_initial": forename[:1],
+        "surname_sound": name_sound(last_name),
+        "forename_sound": name_sound(first_name),
+        "surname_phonetic": name_phonetic(last_name),
+        "forename_phonetic": name_phonetic(first_name),
+        "birth_key": birth_key(date_of_birth),
+    }

@@ -424,11 +424,12 @@ def _imported_child_keys(references: list[str]) -> set[tuple]:
     return keys
 
 
-def _link_on_nhs_number(person: SubjectInput) -> SubjectInput:
-    """Link to a known person only on an exact NHS number match with one known person."""
+def _link_on_nhs_number(person: SubjectInput, actor) -> SubjectInput:
+    """Link to a known person only on an exact NHS number match with one known person (whom `actor` may see)."""
     if not person.nhs_number:
         return person
-    same = [c for c in matching.find_candidates(nhs_number=person.nhs_number) if matching.NHS[0] in c.reasons]
+    same = [c for c in matching.find_candidates(user=actor, nhs_number=person.nhs_number)
+            if matching.NHS[0] in c.reasons]
     if len(same) != 1:
         return person
     return SubjectInput(**{**person.__dict__, "person_id": same[0].person.pk})
@@ -469,8 +470,8 @@ def notifications_import(
                     f"but without {names}: record the change by hand. Nothing was imported."
                 )
             else:
-                children = [_link_on_nhs_number(p) for p in notification.children]
-                adults = [_link_on_nhs_number(p) for p in notification.adults]
+                children = [_link_on_nhs_number(p, actor) for p in notification.children]
+                adults = [_link_on_nhs_number(p, actor) for p in notification.adults]
                 try:
                     contact = contact_create(
                         actor=actor,

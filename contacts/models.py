@@ -31,9 +31,17 @@ class Person(models.Model):
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
-    # Stored match keys, so that finding candidates is an index lookup (contacts.matching).
+    # Stored match keys, so that finding candidates is an index lookup (contacts.matching, contacts.search), all
+    # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex and Metaphone), and
+    # the date of birth with day and month in order (a swapped date has the same key).
     surname_key = models.CharField(max_length=100, blank=True, editable=False)
     forename_initial = models.CharField(max_length=1, blank=True, editable=False)
+    forename_key = models.CharField(max_length=100, blank=True, editable=False)
+    surname_sound = models.CharField(max_length=4, blank=True, editable=False)
+    forename_sound = models.CharField(max_length=4, blank=True, editable=False)
+    surname_phonetic = models.CharField(max_length=12, blank=True, editable=False)
+    forename_phonetic = models.CharField(max_length=12, blank=True, editable=False)
+    birth_key = models.DateField(null=True, blank=True, editable=False)
     # An open case: the allocated social worker and their team.
     allocated_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="allocated_people"
@@ -56,6 +64,11 @@ class Person(models.Model):
             models.Index(fields=["surname_key", "forename_initial", "date_of_birth"], name="person_match_name_dob"),
             models.Index(fields=["postcode", "date_of_birth"], name="person_match_postcode_dob"),
             models.Index(fields=["nhs_number"], condition=~Q(nhs_number=""), name="person_match_nhs"),
+            # Names that sound alike (the search, and the match with birth_key).
+            models.Index(fields=["surname_sound", "forename_sound"], name="person_match_sound"),
+            models.Index(fields=["surname_phonetic", "forename_phonetic"], name="person_match_phonetic"),
+            # A date of birth, or the same with day and month swapped (the search and the match).
+            models.Index(fields=["birth_key"], name="person_match_birth"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -77,8 +90,10 @@ class Person(models.Model):
         return reverse("contacts:person", args=[self.pk])
 
     def refresh_match_keys(self):
-        self.surname_key = identifiers.name_key(self.last_name)[:100]
-        self.forename_initial = identifiers.name_key(self.first_name)[:1]
+        keys = identifiers.person_keys(first_name=self.first_name, last_name=self.last_name,
+                                       date_of_birth=self.date_of_birth)
+        for name, value in keys.items():
+            setattr(self, name, value)
 
     @property
     def is_unborn(self) -> bool:
@@ -118,6 +133,12 @@ class Contact(Clocked):
     state = models.CharField(max_length=32, choices=ContactState.choices, default=ContactState.AWAITING_SCREENING)
     # The approved rating, copied from the latest approved Rating for queues and filters.
     rating = models.CharField(max_length=8, choices=Brag.choices, blank=True)
+    # The rating awaiting a manager's decision ("" when none), copied from the pending Rating by the services that
+    # propose and decide it: the approvals queue sorts by it, the at-risk board shows it until approval.
+    proposed_rating = models.CharField(max_length=8, choices=Brag.choices, blank=True)
+    # Marked by the screener at intake: the child may be at risk of harm now. Tops every queue; the duty manager
+    # is told at once.
+    immediate_risk = models.BooleanField("immediate risk", default=False)
     returned_to_screener = models.BooleanField(default=False)
     repeat_flag = models.BooleanField("repeat contact", default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +146,8 @@ class Contact(Clocked):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_contacts",
         db_index=False,  # contact_queue_screener leads with it
     )
+    # When the assigned screener took the contact (or was given it): "Sam Okafor has had this since 10:32".
+    assigned_at = models.DateTimeField(null=True, blank=True)
     restricted = models.BooleanField(default=False)
     # No index: nothing looks contacts up by who recorded them, and users are deactivated, not deleted
     # (PROTECT refuses the delete of anyone who recorded a contact).
@@ -391,10 +414,18 @@ class Screening(models.Model):
         return f"Screening of {self.contact}"
 
 
-class Rating(models.Model):
-    """One proposed BRAG rating and its four-eyes decision. Every version is kept."""
+class Rating(Clocked):
+    """One proposed BRAG rating and its four-eyes decision. Every version is kept.
+
+    A proposal has its own clock (stage rating_approval, a window per proposed rating: Red 30 minutes by
+    default), started when it is proposed and stopped when a manager decides or returns it; the deadline sweep
+    escalates it like every other clock (registered in ContactsConfig.ready).
+    """
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="ratings")
+    # The contact's reference, copied at the proposal (a reference never changes): the sweep names and links
+    # a rating's escalations from the rating's own row, as it reads no other table.
+    contact_reference = models.CharField(max_length=16, editable=False)
     proposed_brag = models.CharField(max_length=8, choices=Brag.choices)
     level = models.ForeignKey(LevelOfNeed, on_delete=models.PROTECT, related_name="+")
     rationale = models.TextField()
@@ -428,6 +459,19 @@ class Rating(models.Model):
                 condition=~Q(decision="changed") | ~Q(decision_reason=""),
                 name="rating_change_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(due_at__isnull=True) | Q(due_at__gt=models.F("clock_started_at")),
+                name="rating_due_after_start",
+            ),
+        ]
+        indexes = [
+            # Running approval clocks, read by the deadline sweep (mash.deadlines.sweep).
+            models.Index(fields=["due_at"], condition=Q(met_at__isnull=True), name="rating_clock_running"),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(met_at__isnull=True, warned_at__isnull=True, breached_at__isnull=True),
+                name="rating_clock_warn_pending",
+            ),
         ]
 
     def __str__(self):
@@ -436,6 +480,11 @@ class Rating(models.Model):
     @property
     def effective_brag(self) -> str:
         return self.decided_brag or self.proposed_brag
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("contacts:decide", args=[self.contact_reference])
 
 
 class Outcome(models.Model):

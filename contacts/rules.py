@@ -263,3 +263,12 @@ def rating_decision_clean(*, proposed: str, brag: str, reason: str) -> tuple[str
         problems.add("reason", CHANGE_REASON_NEEDED)
     problems.raise_if_any()
     return brag, reason
+
+
+# --- owning work ---------------------------------------------------------------------------------------------
+
+TAKE_OVER_REASON = Text("reason", "Why are you taking over this contact?", max_length=2000, rows=3,
+                        required_message="Say why you are taking over this contact",
+                        help_text="The screener who has it is told, with your reason")
+ASSIGNEE_MISSING = "Select the screener to give this contact to"
+ASSIGNEE_NOT_STAFF = "Select a screener or manager of the MASH from the list"

@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, F, FilteredRelation, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least, Left
 from django.http import Http404
 from django.utils import timezone
 
 from mash.access import MASH_ROLES, is_mash_staff
+from mash.codes import Brag
 
 from . import matching
 from .codes import CHILD_ROLES, ContactState, RatingDecision
@@ -24,6 +26,11 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     if not is_mash_staff(user):
         return Contact.objects.none()
     return Contact.objects.filter(restricted=False)
+
+
+def ratings_visible_to(user) -> QuerySet[Rating]:
+    """The ratings on contacts the user may see (the at-risk board and escalations of approval clocks)."""
+    return Rating.objects.filter(contact__in=contacts_visible_to(user))
 
 
 def people_visible_to(user) -> QuerySet[Person]:
@@ -102,19 +109,15 @@ def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
     return [ChildHistory(subject=s, previous=by_person.get(s.person_id, [])) for s in children]
 
 
-def match_candidates(contact: Contact) -> dict[int, list[matching.Candidate]]:
-    """For each person on an open contact, others who may be the same person (shown, never merged)."""
-    on_contact = tuple(s.person_id for s in contact.subjects.all())
-    result = {}
-    for subject in contact.subjects.all():
-        p = subject.person
-        found = matching.find_candidates(
-            first_name=p.first_name, last_name=p.last_name, date_of_birth=p.date_of_birth,
-            nhs_number=p.nhs_number, postcode=p.postcode, exclude_ids=on_contact,
-        )
-        if found:
-            result[subject.person_id] = found
-    return result
+def match_candidates(contact: Contact, *, user) -> dict[int, list[matching.Candidate]]:
+    """For each person on an open contact, others who may be the same person (shown, never merged). One query."""
+    subjects = list(contact.subjects.all())
+    on_contact = tuple(s.person_id for s in subjects)
+    described = [matching.Described(first_name=s.person.first_name, last_name=s.person.last_name,
+                                    date_of_birth=s.person.date_of_birth, nhs_number=s.person.nhs_number,
+                                    postcode=s.person.postcode) for s in subjects]
+    found = matching.find_candidates_for(user=user, described=described, exclude_ids=on_contact)
+    return {s.person_id: candidates for s, candidates in zip(subjects, found, strict=True) if candidates}
 
 
 def mash_screeners():
@@ -122,44 +125,126 @@ def mash_screeners():
                                            is_active=True).distinct().order_by("first_name", "last_name")
 
 
-def contact_queue(*, user, states, filters: dict | None = None, page: int | str = 1, per_page: int = 25):
-    """One page of a work queue: soonest deadline first, so overdue contacts lead.
+def _pending_ratings() -> Prefetch:
+    """A page's ratings awaiting approval, with their approval clocks, as `contact.pending_ratings`."""
+    return Prefetch("ratings", queryset=Rating.objects.filter(decision=RatingDecision.PENDING).only(
+        "id", "contact_id", "proposed_brag", "proposed_at", "proposed_by_id", "contact_reference", "decision",
+        *CLOCK_COLUMNS), to_attr="pending_ratings")
 
-    Queries: the count, the page of contacts, the page's subjects with their people.
+
+CLOCK_COLUMNS = ("clock_stage", "clock_started_at", "warn_at", "due_at", "met_at", "warned_at", "breached_at")
+QUEUE_COLUMNS = (
+    "id", "reference", "received_at", "referrer_name", "referrer_organisation", "referral_source", "channel",
+    "state", "rating", "proposed_rating", "immediate_risk", "repeat_flag", "returned_to_screener", "assigned_at",
+    *CLOCK_COLUMNS,
+    "assigned_screener__id", "assigned_screener__first_name", "assigned_screener__last_name",
+    "assigned_screener__username",
+)
+CONCERN_SHOWN = 200  # characters of the concern a queue reads (it shows the first line)
+
+
+def _urgency() -> Case:
+    """The proposed rating if one awaits a decision, else the approved one: Red 0 ... Blue 3, none 4."""
+    ranks = [When(Q(proposed_rating=brag) | Q(proposed_rating="", rating=brag), then=Value(rank))
+             for rank, brag in enumerate(Brag.values)]
+    return Case(*ranks, default=Value(len(Brag.values)), output_field=IntegerField())
+
+
+def contact_queue(*, user, states, filters: dict | None = None, page: int | str = 1, per_page: int = 25,
+                  order: str = "due"):
+    """One page of a work queue. Contacts marked immediate risk come first; then, with order "due", the soonest
+    deadline (the screening queue), or with order "urgency", the proposed or approved rating, Red first, then the
+    soonest of the contact's clock and its proposal's approval clock (the approvals queue).
+
+    Queries: the count, the page of contacts (with the start of the concern and the owner), the page's subjects
+    with their people, and where ratings can await approval, the page's pending ratings with their clocks.
     """
     filters = filters or {}
     qs = contacts_visible_to(user).filter(state__in=states)
     if filters.get("state"):
         qs = qs.filter(state=filters["state"])
     if filters.get("brag"):
-        qs = qs.filter(rating=filters["brag"])
+        qs = qs.filter(Q(rating=filters["brag"]) | Q(proposed_rating=filters["brag"]))
     if filters.get("screener"):
         qs = qs.filter(assigned_screener=filters["screener"])
+    if filters.get("owner") == "mine":
+        qs = qs.filter(assigned_screener=user)
+    elif filters.get("owner") == "unassigned":
+        qs = qs.filter(assigned_screener__isnull=True)
     if filters.get("overdue"):
         qs = qs.filter(due_at__lte=timezone.now(), met_at__isnull=True)
     if filters.get("repeat"):
         qs = qs.filter(repeat_flag=True)
     if filters.get("returned_to"):
         qs = qs.filter(returned_to_screener=True, assigned_screener=filters["returned_to"])
+    if order == "urgency":
+        pending = FilteredRelation("ratings", condition=Q(ratings__decision=RatingDecision.PENDING))
+        # Least is NULL on SQLite when either is: fall back to the contact's own clock.
+        soonest = Coalesce(Least("pending__due_at", "due_at"), "due_at")
+        qs = qs.alias(pending=pending, urgency=_urgency(), soonest=soonest).order_by(
+            "-immediate_risk", "urgency", F("soonest").asc(nulls_last=True), "id")
+    else:
+        qs = qs.order_by("-immediate_risk", "due_at", "id")
     qs = (
-        qs.order_by("due_at", "id")
-        .select_related("assigned_screener")
-        .only(
-            "id", "reference", "received_at", "referrer_name", "referrer_organisation", "channel",
-            "state", "due_at", "warn_at", "met_at", "warned_at", "breached_at", "clock_stage", "rating",
-            "repeat_flag", "returned_to_screener",
-            "assigned_screener__id", "assigned_screener__first_name", "assigned_screener__last_name",
-            "assigned_screener__username",
-        )
-        .prefetch_related(
-            Prefetch(
-                "subjects",
-                queryset=ContactSubject.objects.select_related("person").only(
-                    "id", "contact_id", "role", "position",
-                    "person__id", "person__first_name", "person__last_name",
-                    "person__date_of_birth", "person__expected_date_of_birth",
-                ),
-            )
-        )
+        qs.select_related("assigned_screener")
+        .only(*QUEUE_COLUMNS)
+        .annotate(concern_start=Left("concern", CONCERN_SHOWN))
+        .prefetch_related(_subjects())
     )
+    if set(states) - {ContactState.AWAITING_SCREENING}:
+        qs = qs.prefetch_related(_pending_ratings())
     return Paginator(qs, per_page).get_page(page)
+
+
+def _subjects() -> Prefetch:
+    return Prefetch(
+        "subjects",
+        queryset=ContactSubject.objects.select_related("person").only(
+            "id", "contact_id", "role", "position",
+            "person__id", "person__first_name", "person__last_name",
+            "person__date_of_birth", "person__expected_date_of_birth",
+        ),
+    )
+
+
+MY_WORK_SHOWN = 200  # a screener's own open contacts drawn at most (a caseload is far smaller)
+
+
+@dataclass
+class MyWork:
+    returned: list = field(default_factory=list)
+    screening: list = field(default_factory=list)
+    approval: list = field(default_factory=list)
+    outcome: list = field(default_factory=list)
+    more: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.returned) + len(self.screening) + len(self.approval) + len(self.outcome)
+
+
+def my_work(*, user) -> MyWork:
+    """Everything open that is `user`'s, in every state, so a contact never disappears from the person working
+    on it: returned to them, awaiting their screening, their proposals awaiting approval, approved and awaiting
+    the outcome. Immediate risk first, then the soonest deadline.
+
+    Queries: the contacts (with the start of the concern), their subjects with people, their pending ratings.
+    """
+    contacts = list(
+        contacts_visible_to(user)
+        .filter(assigned_screener=user, state__in=[*SCREENER_STATES, *MANAGER_STATES])
+        .order_by("-immediate_risk", "due_at", "id")
+        .select_related("assigned_screener")
+        .only(*QUEUE_COLUMNS)
+        .annotate(concern_start=Left("concern", CONCERN_SHOWN))
+        .prefetch_related(_subjects(), _pending_ratings())[: MY_WORK_SHOWN + 1]
+    )
+    work = MyWork(more=len(contacts) > MY_WORK_SHOWN)
+    for contact in contacts[:MY_WORK_SHOWN]:
+        if contact.state == ContactState.AWAITING_SCREENING:
+            (work.returned if contact.returned_to_screener else work.screening).append(contact)
+        elif contact.state == ContactState.AWAITING_APPROVAL:
+            work.approval.append(contact)
+        else:
+            work.outcome.append(contact)
+    return work

@@ -106,9 +106,10 @@ def repeat_contacts_in_year(person_ids, *, before: datetime, exclude_contact_id=
     return {row["person_id"]: row["n"] for row in rows}
 
 
-def contact_check(**inputs) -> dict:
+def contact_check(*, immediate_risk: bool = False, **inputs) -> dict:
     """The rules a new contact must meet (`contacts.rules.contact_clean`): its inputs cleaned, or one DomainError
-    with every problem. Writes nothing. The form checks with it before showing possible matches."""
+    with every problem. Writes nothing. The form checks with it before showing possible matches. (The
+    immediate-risk mark is yes or no: no rule to meet.)"""
     return rules.contact_clean(**inputs)
 
 
@@ -138,10 +139,13 @@ def contact_create(
     consent_detail: str = "",
     force_reference: str = "",
     submission_key: uuid.UUID | None = None,
+    immediate_risk: bool = False,
 ) -> Contact:
     """Record a contact with the people it names and start its decision clock (1 working day).
 
-    A double submit (the same `submission_key`) returns the contact the first submit made, and writes nothing.
+    `immediate_risk` (the screener's mark at intake) puts it at the top of every queue and tells the duty
+    manager(s) at once. A double submit (the same `submission_key`) returns the contact the first submit made,
+    and writes nothing.
     """
     existing = contact_submitted(submission_key)
     if existing is not None:
@@ -161,6 +165,7 @@ def contact_create(
                 state=ContactState.AWAITING_SCREENING,
                 created_by=actor,
                 submission_key=submission_key,
+                immediate_risk=bool(immediate_risk),
                 **clean,
             )
             deadlines.clock_start(contact, stage=Stage.CONTACT_DECISION, started_at=clean["received_at"])
@@ -190,8 +195,11 @@ def contact_create(
                     "channel": contact.channel,
                     "referral_source": contact.referral_source,
                     "repeat_flag": contact.repeat_flag,
+                    "immediate_risk": contact.immediate_risk,
                 },
             )
+            if contact.immediate_risk:
+                _tell_duty_managers_of_immediate_risk(contact, actor)
     except IntegrityError:
         # A double submit that raced past the first check: the first submit's contact stands.
         existing = contact_submitted(submission_key)
@@ -199,6 +207,24 @@ def contact_create(
             return existing
         raise
     return contact
+
+
+def duty_manager_ids() -> list[int]:
+    """The duty manager(s): members of DEADLINE_DUTY_MANAGER_GROUP, or every MASH manager when nobody is on duty."""
+    return (deadlines.group_member_ids(settings.DEADLINE_DUTY_MANAGER_GROUP)
+            or deadlines.group_member_ids(settings.DEADLINE_MANAGER_GROUP))
+
+
+def _tell_duty_managers_of_immediate_risk(contact: Contact, actor) -> None:
+    children = ", ".join(str(s.person) for s in contact.subjects.select_related("person") if s.role in CHILD_ROLES)
+    notify.notifications_queue(
+        notify.Message(recipient_id=manager_id, kind="contact_immediate_risk",
+                       subject=f"Immediate risk: {contact.reference}",
+                       body=f"{actor} recorded contact {contact.reference} ({children}) and marked it as an immediate "
+                            f"risk to the child. It is at the top of the screening queue.",
+                       link=contact.get_absolute_url())
+        for manager_id in duty_manager_ids()
+    )
 
 
 def contact_record_view(*, actor, contact: Contact) -> None:
@@ -268,6 +294,7 @@ def screening_submit(
         contact = _lock(contact)
         if contact.state != ContactState.AWAITING_SCREENING:
             raise DomainError("This contact is not awaiting screening: it may have been screened already")
+        _refuse_unless_owner(contact, actor)
         if document is None:
             raise DomainError("There is no active threshold document: ask an administrator to publish one")
         now = timezone.now()
@@ -282,15 +309,15 @@ def screening_submit(
             },
         )
         screening.criteria.set(criteria)
-        rating = Rating.objects.create(
-            contact=contact, proposed_brag=proposed_brag, level=level, rationale=rationale,
-            proposed_by=actor, proposed_at=now,
-        )
+        rating = _rating_propose(contact=contact, proposed_brag=proposed_brag, level=level, rationale=rationale,
+                                 actor=actor, at=now)
         contact.state = ContactState.AWAITING_APPROVAL
         contact.returned_to_screener = False
+        contact.proposed_rating = proposed_brag
         if contact.assigned_screener_id is None:
-            contact.assigned_screener = actor
-        contact.save(update_fields=["state", "returned_to_screener", "assigned_screener"])
+            contact.assigned_screener, contact.assigned_at = actor, now
+        contact.save(update_fields=["state", "returned_to_screener", "proposed_rating", "assigned_screener",
+                                    "assigned_at"])
         audit_record(
             actor=actor, action=ContactAction.RATING_PROPOSED, target=contact,
             changes={"brag": proposed_brag, "level": level.number, "document": str(document),
@@ -316,12 +343,22 @@ def rating_propose_revision(
             raise DomainError("Only an approved rating that awaits its outcome can be revised")
         if contact.ratings.filter(decision=RatingDecision.PENDING).exists():
             raise DomainError("A revision is already awaiting approval")
-        rating = Rating.objects.create(
-            contact=contact, proposed_brag=proposed_brag, level=level, rationale=rationale,
-            proposed_by=actor, proposed_at=timezone.now(),
-        )
+        rating = _rating_propose(contact=contact, proposed_brag=proposed_brag, level=level, rationale=rationale,
+                                 actor=actor, at=timezone.now())
+        contact.proposed_rating = proposed_brag
+        contact.save(update_fields=["proposed_rating"])
         audit_record(actor=actor, action=ContactAction.RATING_PROPOSED, target=contact,
                      changes={"brag": proposed_brag, "level": level.number, "revision": True, "rationale": rationale})
+    return rating
+
+
+def _rating_propose(*, contact: Contact, proposed_brag: str, level, rationale: str, actor, at) -> Rating:
+    """A new proposal, with its approval clock started on the window for the proposed rating (Red 30 minutes by
+    default): a manager's decision on it is due by then, or the sweep escalates it."""
+    rating = Rating(contact=contact, contact_reference=contact.reference, proposed_brag=proposed_brag, level=level,
+                    rationale=rationale, proposed_by=actor, proposed_at=at)
+    deadlines.clock_start(rating, stage=Stage.RATING_APPROVAL, rating=proposed_brag, started_at=at)
+    rating.save()
     return rating
 
 
@@ -351,10 +388,12 @@ def rating_decide(*, actor, contact: Contact, brag: str, reason: str = "") -> Ra
         rating.decided_by = actor
         rating.decided_at = now
         rating.decision_reason = reason
+        deadlines.clock_stop(rating, at=now)
         rating.save()
         previous = contact.rating
         revision = contact.state == ContactState.AWAITING_OUTCOME
         contact.rating = brag
+        contact.proposed_rating = ""
         if not revision:
             deadlines.clock_stop(contact, at=now)
             contact.state = ContactState.AWAITING_OUTCOME
@@ -386,11 +425,13 @@ def rating_return(*, actor, contact: Contact, comments: str) -> Rating:
         rating.decided_by = actor
         rating.decided_at = timezone.now()
         rating.decision_reason = comments
+        deadlines.clock_stop(rating, at=rating.decided_at)
         rating.save()
+        contact.proposed_rating = ""
         if contact.state == ContactState.AWAITING_APPROVAL:
             contact.state = ContactState.AWAITING_SCREENING
             contact.returned_to_screener = True
-            contact.save(update_fields=["state", "returned_to_screener"])
+        contact.save(update_fields=["state", "returned_to_screener", "proposed_rating"])
         audit_record(actor=actor, action=ContactAction.RATING_RETURNED, target=contact,
                      changes={"comments": rating.decision_reason})
         if contact.assigned_screener_id:
@@ -575,3 +616,96 @@ def person_merge(*, actor, keep: Person, duplicate: Person, reason: str) -> Pers
                               "reason": reason})
     return keep
 
+
+
+def people_search_record(*, actor, terms, found: int, more: bool) -> None:
+    """Who searched for what: every search for a child is audited, with what was typed and how many were found."""
+    audit_record(actor=actor, action=ContactAction.PEOPLE_SEARCHED,
+                 changes={**terms.describe(), "found": found, "more": more})
+
+
+# --- owning work: who is working on a contact ------------------------------------------------------------------
+
+
+def _owner_name(contact: Contact) -> str:
+    owner = contact.assigned_screener
+    return owner.get_full_name() or owner.get_username()
+
+
+def _refuse_unless_owner(contact: Contact, actor) -> None:
+    """Only the person a contact is assigned to screens it (an unassigned one is taken by whoever screens it)."""
+    if contact.assigned_screener_id is not None and contact.assigned_screener_id != actor.pk:
+        since = f" since {timezone.localtime(contact.assigned_at):%H:%M on %d %B}" if contact.assigned_at else ""
+        raise DomainError(f"{_owner_name(contact)} has this contact{since}: only they can screen it. "
+                          "Ask them or a manager, or take it over with a reason.")
+
+
+def _may_own(user) -> bool:
+    from mash.access import is_mash_staff
+
+    return user is not None and user.is_active and is_mash_staff(user) and user.has_perm("contacts.add_screening")
+
+
+def contact_assign(*, actor, contact: Contact, screener) -> Contact:
+    """Give a contact to a screener: to oneself ("assign to me", only while nobody has it), or, by a manager, to
+    any screener or manager of the MASH (also from someone else). Audited; someone given a contact is told."""
+    if screener is None:
+        raise DomainError(rules.ASSIGNEE_MISSING, field="screener")
+    if not _may_own(screener):
+        raise DomainError(rules.ASSIGNEE_NOT_STAFF, field="screener")
+    giving = screener.pk != actor.pk
+    if giving and not actor.has_perm("contacts.decide_rating"):
+        raise DomainError("Only a MASH manager can give a contact to someone else")
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.state == ContactState.CLOSED:
+            raise DomainError("This contact is closed: nobody needs to work on it")
+        previous = contact.assigned_screener
+        if previous is not None and previous.pk == screener.pk:
+            return contact  # already theirs: nothing to do
+        if previous is not None and not giving:
+            raise DomainError(f"{_owner_name(contact)} already has this contact: take it over with a reason if "
+                              "you need to")
+        contact.assigned_screener, contact.assigned_at = screener, timezone.now()
+        contact.save(update_fields=["assigned_screener", "assigned_at"])
+        audit_record(actor=actor, action=ContactAction.CONTACT_ASSIGNED, target=contact,
+                     changes={"from": previous.get_username() if previous else "", "to": screener.get_username()})
+        if giving:
+            notify.notification_queue(
+                recipient=screener, kind="contact_assigned", subject=f"{contact.reference} is yours",
+                body=f"{actor} gave you contact {contact.reference}"
+                     + (f" (it was {previous}'s)." if previous else "."),
+                link=contact.get_absolute_url())
+        if previous is not None and previous.pk != actor.pk:
+            notify.notification_queue(
+                recipient=previous, kind="contact_reassigned", subject=f"{contact.reference} now with {screener}",
+                body=f"{actor} gave contact {contact.reference} to {screener}.", link=contact.get_absolute_url())
+    return contact
+
+
+def contact_take_over(*, actor, contact: Contact, reason: str) -> Contact:
+    """A screener takes a contact awaiting screening from the colleague who has it, saying why: audited, and the
+    colleague is told at once (before they write more)."""
+    problems = Problems()
+    reason = rules.TAKE_OVER_REASON.check(reason, problems)
+    problems.raise_if_any()
+    if not _may_own(actor):
+        raise DomainError("Only a screener or manager of the MASH can take over a contact")
+    with transaction.atomic():
+        contact = _lock(contact)
+        if contact.state != ContactState.AWAITING_SCREENING:
+            raise DomainError("Only a contact awaiting screening can be taken over")
+        previous = contact.assigned_screener
+        if previous is None:
+            raise DomainError("Nobody has this contact: assign it to yourself instead")
+        if previous.pk == actor.pk:
+            raise DomainError("This contact is already yours")
+        contact.assigned_screener, contact.assigned_at = actor, timezone.now()
+        contact.save(update_fields=["assigned_screener", "assigned_at"])
+        audit_record(actor=actor, action=ContactAction.CONTACT_TAKEN_OVER, target=contact,
+                     changes={"from": previous.get_username(), "to": actor.get_username(), "reason": reason})
+        notify.notification_queue(
+            recipient=previous, kind="contact_taken_over", subject=f"{actor} has taken over {contact.reference}",
+            body=f"{actor} took over contact {contact.reference} from you: {reason}",
+            link=contact.get_absolute_url())
+    return contact

@@ -19,7 +19,6 @@ from .forms import (
     ContactForm,
     MergeForm,
     PassToAllocatedForm,
-    QueueFilterForm,
     RatingDecisionForm,
     ReturnForm,
     RevisionForm,
@@ -48,14 +47,15 @@ def _answers_with_another_row(post):
             rows("adults", AdultFormSet, "add_adult" in post))
 
 
-def _resolve_matches(forms) -> bool:
+def _resolve_matches(forms, user) -> bool:
     """Show candidates for each new person; the screener must link or confirm new. Never merges."""
     ok = True
     for form in forms:
         data = form.cleaned_data
         form.candidates = matching.find_candidates(
-            first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data.get("date_of_birth"),
-            nhs_number=data.get("nhs_number", ""), postcode=data.get("postcode", ""),
+            user=user, first_name=data["first_name"], last_name=data["last_name"],
+            date_of_birth=data.get("date_of_birth"), nhs_number=data.get("nhs_number", ""),
+            postcode=data.get("postcode", ""),
         )
         choice = data.get("match") or ""
         allowed = {"new", *[str(c.person.pk) for c in form.candidates]}
@@ -78,7 +78,8 @@ def _contact_inputs(form, formsets) -> dict:
         return out
 
     names = ("received_at", "channel", "referrer_name", "referrer_role", "referrer_organisation", "referrer_phone",
-             "referrer_email", "referral_source", "concern", "presenting_factors", "consent_answer", "consent_detail")
+             "referrer_email", "referral_source", "concern", "presenting_factors", "consent_answer", "consent_detail",
+             "immediate_risk")
     return {**{name: form.cleaned_data.get(name) for name in names},
             "children": people(formsets["children"]), "adults": people(formsets["adults"])}
 
@@ -123,7 +124,7 @@ def contact_new(request):
             except DomainError as error:
                 add_domain_errors(_renumbered(error, formsets), form, formsets)
             else:
-                if _resolve_matches([f for fs in formsets.values() for _, f in fs.filled()]):
+                if _resolve_matches([f for fs in formsets.values() for _, f in fs.filled()], request.user):
                     inputs = _contact_inputs(form, formsets)
                     try:
                         contact = services.contact_create(actor=request.user, submission_key=key, **inputs)
@@ -147,52 +148,6 @@ def contact_new(request):
                   {"form": form, "formset": formset, "adults": adults, **drafting}, status=status)
 
 
-def _queue(request, *, title, states, tabs, template_name="contacts/queue.html", returned_tab=False):
-    form = QueueFilterForm(request.GET or None, states=states, screeners=selectors.mash_screeners())
-    filters = {}
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            filters = form.cleaned_data
-        else:
-            status = 400
-    if returned_tab:
-        filters = {**filters, "returned_to": request.user}
-    page = selectors.contact_queue(user=request.user, states=states, filters=filters,
-                                   page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"page": page, "title": title, "filter_form": form, "tabs": tabs, "query": query.urlencode()}
-    template = f"{template_name}#queue" if request.htmx else template_name
-    return render(request, template, context, status=status)
-
-
-def _tabs(request):
-    tabs = [("contacts:queue", "Awaiting screening"), ("contacts:returned", "Returned to me")]
-    if request.user.has_perm("contacts.decide_rating"):
-        tabs.append(("contacts:manager_queue", "Approvals and outcomes"))
-    return tabs
-
-
-@require_GET
-@require_perms("contacts.view_contact")
-def contact_queue(request):
-    return _queue(request, title="Awaiting screening", states=selectors.SCREENER_STATES, tabs=_tabs(request))
-
-
-@require_GET
-@require_perms("contacts.add_screening")
-def returned_queue(request):
-    return _queue(request, title="Returned to me", states=selectors.SCREENER_STATES, tabs=_tabs(request),
-                  returned_tab=True)
-
-
-@require_GET
-@require_perms("contacts.decide_rating")
-def manager_queue(request):
-    return _queue(request, title="Approvals and outcomes", states=selectors.MANAGER_STATES, tabs=_tabs(request))
-
-
 def _detail_context(request, contact, **extra):
     # Views of the record are audited but are not steps of the work: leave them out in the query, or a
     # much-viewed contact's timeline would be crowded out of the page.
@@ -207,7 +162,7 @@ def _detail_context(request, contact, **extra):
         "contact": contact,
         "trail": trail,
         "history": selectors.history_at_a_glance(contact),
-        "candidates": selectors.match_candidates(contact) if open_contact else {},
+        "candidates": selectors.match_candidates(contact, user=request.user) if open_contact else {},
         "pending": selectors.pending_rating(contact),
         "allocated": allocated,
         "repeat_threshold": settings.REPEAT_CONTACT_THRESHOLD,
@@ -230,6 +185,8 @@ def contact_screen(request, reference: str):
     deny_unless(request.user.has_perm("contacts.add_screening"))
     document = selectors.active_threshold_document()
     if request.method == "POST" and "suggest" in request.POST:
+        if contact.assigned_screener_id != request.user.pk:
+            return render(request, "contacts/screen_owner.html", {"contact": contact})
         return views_decisions.screening_page(request, contact, document, suggest=True)
     if request.method == "POST":
         form = ScreeningForm(request.POST, document=document)
@@ -244,6 +201,9 @@ def contact_screen(request, reference: str):
     if contact.state != ContactState.AWAITING_SCREENING:
         messages.info(request, "This contact is not awaiting screening.")
         return redirect(contact)
+    if contact.assigned_screener_id != request.user.pk:
+        # Before anyone types: who has it (take it over with a reason), or take it first (contacts.views_work).
+        return render(request, "contacts/screen_owner.html", {"contact": contact})
     return views_decisions.screening_page(request, contact, document)
 
 
@@ -314,12 +274,12 @@ def pass_to_allocated(request, reference: str):
                   _detail_context(request, contact, pass_form=form), status=400)
 
 
-def _possible_duplicates(person: Person) -> list[matching.Candidate]:
+def _possible_duplicates(person: Person, user) -> list[matching.Candidate]:
     """Other records that may be this person: shown on their page, merged only by a manager's decision."""
     if person.merged_into_id is not None:
         return []
     return matching.find_candidates(
-        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
+        user=user, first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth,
         nhs_number=person.nhs_number, postcode=person.postcode, exclude_ids=(person.pk,),
     )
 
@@ -333,7 +293,7 @@ def person_detail(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     services.person_record_view(actor=request.user, person=person)
     subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
-    candidates = _possible_duplicates(person)
+    candidates = _possible_duplicates(person, request.user)
     form = _merge_form(candidates)
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form,
@@ -344,7 +304,7 @@ def person_detail(request, pk: int):
 def person_merge(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     deny_unless(request.user.has_perm("contacts.merge_person"))
-    candidates = _possible_duplicates(person)
+    candidates = _possible_duplicates(person, request.user)
     form = _merge_form(candidates, request.POST)
     if form.is_valid() and run_service(form, services.person_merge, actor=request.user, keep=person,
                                        **form.cleaned_data):

@@ -21,3 +21,23 @@ class MashConfig(AppConfig):
             "auth.view_group",
         ])
         post_migrate.connect(access.sync_roles, dispatch_uid="mash.sync_roles")
+        # A user's groups decide what they see: pages they have open refresh (mash.polling).
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed
+
+        m2m_changed.connect(_groups_changed, sender=get_user_model().groups.through,
+                            dispatch_uid="mash.polling.groups_changed")
+
+
+def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    from django.contrib.auth import get_user_model
+
+    from .polling import stamp_bump, user_scope
+
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        stamp_bump(user_scope(instance))
+    else:  # a group's members changed
+        user_model = get_user_model()
+        stamp_bump(*(user_scope(user_model(pk=pk)) for pk in (pk_set or [])))

@@ -51,6 +51,8 @@ class Stage(models.TextChoices):
     CONTACT_DECISION = "contact_decision", "Contact decision"
     BRAG_RESPONSE = "brag_response", "BRAG response"
     INFORMATION_REQUEST = "information_request", "Information request"
+    # A manager's decision on a proposed rating (four eyes), timed per proposed rating.
+    RATING_APPROVAL = "rating_approval", "Rating approval"
 
 
 def stage_label(value: str) -> str:

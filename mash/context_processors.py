@@ -15,6 +15,10 @@ def service(request):
          "notifications": item.url_name == "notifications"}
         for item in site.navigation_for(role)
     ]
+    box = site.search_for(role)
+    # Not on the search page itself, which has its own box.
+    search = {"href": reverse(box.url_name), "label": box.label, "hint": box.hint} if (
+        box and current != box.url_name) else None
     if user is not None and user.is_authenticated and user.is_staff:
         items.append({"href": reverse("admin:index"), "text": "Administration", "current": False})
     return {
@@ -22,7 +26,9 @@ def service(request):
         "service_name": settings.SERVICE_NAME,
         "user_role": role,
         "nav_items": items,
+        "site_search": search,
         "demo_mode": settings.DEMO_MODE,
+        "poll_seconds": settings.POLL_SECONDS,
         # One query, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
         # The idle timeout, counted from this request (includes/session_timeout.html).

@@ -300,3 +300,15 @@ class NamedLock(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Stamp(models.Model):
+    """A version number per scope of data ("contacts", "deadlines", "user:<id>"), raised after every commit that
+    changes something in that scope (mash.polling.stamp_bump). A page that refreshes itself compares the versions
+    it was drawn from with these, in one indexed query, and answers "nothing new" without drawing anything."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}: {self.version}"

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Only a person's own requests keep the session alive, not a page's background refresh (mash.polling).
+    "mash.polling.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,7 +162,11 @@ AXES_VERBOSE = False
 # Idle timeout: the session lasts this long after the last request, then the user signs in again.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved (and the idle expiry moved on) on every request a person makes, by mash.polling.SessionActivityMiddleware;
+# never on a page's background refresh, so a queue left open still times out.
+SESSION_SAVE_EVERY_REQUEST = False
+# ...at most once this often (a write a minute, not a write a page): the idle timeout holds to within it.
+SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The warning before the idle timeout signs someone out (mash.session_timeout, static/js/timeout.js).
 SESSION_TIMEOUT_WARNING_SECONDS = env.int("SESSION_TIMEOUT_WARNING_SECONDS", default=120)
@@ -297,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
+# How often an open queue or board refreshes itself (htmx); an unchanged refresh costs one query (mash.polling).
+POLL_SECONDS = env.int("POLL_SECONDS", default=30)
+# A queue's region, once drawn for a version and a minute, is served from the cache this long (mash.polling.region).
+POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
 # The largest police notification file a manager may upload (bytes).

@@ -47,6 +47,31 @@ def home_for(role: Role | None) -> str | None:
     return _HOMES.get(role) if role is not None else None
 
 
+# --- the search box in the header ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchBox:
+    url_name: str
+    label: str
+    hint: str
+    roles: frozenset[Role]
+
+
+_SEARCH: list[SearchBox] = []
+
+
+def set_search(url_name: str, label: str, *, roles, hint: str = "") -> None:
+    """The search box in the header, for people holding one of `roles`: a GET form sending `q` to `url_name`
+    (e.g. contacts' "Find a child")."""
+    _SEARCH[:] = [box for box in _SEARCH if box.url_name != url_name]
+    _SEARCH.append(SearchBox(url_name, label, hint, frozenset(roles)))
+
+
+def search_for(role: Role | None) -> SearchBox | None:
+    return next((box for box in _SEARCH if role in box.roles), None) if role is not None else None
+
+
 # --- panels: what other apps show on an app's page -----------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from .access import Role, deny_unless, has_role, primary_role, require_role
 from .codes import NO_RATING, Brag
 from .forms import run_service
 from .models import SweepRun
+from .polling import polled
 
 
 @require_GET
@@ -51,6 +52,7 @@ AT_RISK_RATINGS = {**{value: value for value in Brag.values}, "none": NO_RATING}
 
 @require_GET
 @require_role(Role.MANAGER, Role.SCREENER)
+@polled([deadlines.registry.STAMP])
 def at_risk(request):
     """Everything past its target or limit, by rating and stage. htmx refreshes the board every 30 s.
 

@@ -97,8 +97,9 @@ def test_wrong_method_is_405(personas, client_for):
 
 
 def test_each_role_starts_on_its_own_page(personas, client_for):
-    assert client_for(personas.screener).get("/")["Location"] == "/contacts/"
-    assert client_for(personas.manager).get("/")["Location"] == "/contacts/"
+    # Issue 11: a screener's day starts with their own work, a manager's with what awaits their decision.
+    assert client_for(personas.screener).get("/")["Location"] == "/contacts/mine/"
+    assert client_for(personas.manager).get("/")["Location"] == "/contacts/manage/"
     assert client_for(personas.police_partner).get("/")["Location"] == "/partner/"
     assert client_for(personas.admin).get("/")["Location"] == "/admin/"
 

@@ -203,10 +203,11 @@ def test_allocated_child_is_passed_straight_to_the_allocated_worker(personas, cl
 def test_matching_shows_candidates_with_reasons_and_never_merges(personas, client_for):
     existing = Person.objects.create(first_name="Ava", last_name="Brown", date_of_birth=date(2019, 4, 2),
                                      postcode="AN1 1AA", nhs_number="9434765919")
-    found = matching.find_candidates(first_name="ava", last_name="BROWN", date_of_birth=existing.date_of_birth)
+    found = matching.find_candidates(user=personas.screener, first_name="ava", last_name="BROWN",
+                                     date_of_birth=existing.date_of_birth)
     assert [c.person for c in found] == [existing]
     assert found[0].reasons == ["Same surname, first initial and date of birth"]
-    by_nhs = matching.find_candidates(nhs_number="9434765919", postcode="AN1 1AA",
+    by_nhs = matching.find_candidates(user=personas.screener, nhs_number="9434765919", postcode="AN1 1AA",
                                       date_of_birth=existing.date_of_birth)
     assert by_nhs[0].reasons == ["Same NHS number", "Same postcode and date of birth"]
     client = client_for(personas.screener)

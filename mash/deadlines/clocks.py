@@ -110,6 +110,16 @@ DEFAULT_WINDOWS: list[dict] = [
     # Information requests to agencies: warn at 2, breach at 3 working days.
     {"stage": Stage.INFORMATION_REQUEST, "rating": "", "target": Decimal(2), "limit": Decimal(3),
      "unit": Unit.WORKING_DAYS, "second_level_minutes": 60},
+    # A manager's decision on a proposed rating, from the proposal: Red 30 clock minutes (warn at 15), Amber 2
+    # working hours (warn at 1), Green and Blue 1 working day (warn after 4 working hours).
+    {"stage": Stage.RATING_APPROVAL, "rating": Brag.RED, "target": Decimal("0.25"), "limit": Decimal("0.5"),
+     "unit": Unit.CLOCK_HOURS, "second_level_minutes": 15},
+    {"stage": Stage.RATING_APPROVAL, "rating": Brag.AMBER, "target": Decimal(1), "limit": Decimal(2),
+     "unit": Unit.WORKING_HOURS, "second_level_minutes": 30},
+    {"stage": Stage.RATING_APPROVAL, "rating": Brag.GREEN, "target": Decimal(4), "target_unit": Unit.WORKING_HOURS,
+     "limit": Decimal(1), "unit": Unit.WORKING_DAYS, "second_level_minutes": 60},
+    {"stage": Stage.RATING_APPROVAL, "rating": Brag.BLUE, "target": Decimal(4), "target_unit": Unit.WORKING_HOURS,
+     "limit": Decimal(1), "unit": Unit.WORKING_DAYS, "second_level_minutes": 60},
 ]
 
 

@@ -19,9 +19,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 
 from .clocks import Clocked
+
+# The polling scope of everything about clocks: registered rows, escalations, acknowledgements (mash.polling).
+STAMP = "deadlines"
 
 # The clock columns a sweep record carries (besides the primary key, as `pk`, and the app's own `fields`).
 RECORD_CLOCK_COLUMNS = (
@@ -101,11 +105,20 @@ def register(
     if unknown:
         raise ValueError(f"{model.__name__} has no column(s) {', '.join(unknown)}: give attnames, not paths")
     record = namedtuple(f"{model.__name__}Clock", ["pk", *RECORD_CLOCK_COLUMNS, *fields])
+    # Pages drawn from clocks (the at-risk board) refresh when any registered clocked row changes (mash.polling).
+    post_save.connect(_clocks_changed, sender=model, dispatch_uid=f"mash.deadlines.stamp.{model._meta.label}")
+    post_delete.connect(_clocks_changed, sender=model, dispatch_uid=f"mash.deadlines.unstamp.{model._meta.label}")
     _registry[model] = Registration(
         model=model, fields=tuple(fields), responsible=responsible, label=label, url=url, rating=rating,
         digest_url=digest_url, related=tuple(related), visible_to=visible_to, assigned_to=assigned_to,
         record=record,
     )
+
+
+def _clocks_changed(sender, **kwargs) -> None:
+    from ..polling import stamp_bump
+
+    stamp_bump(STAMP)
 
 
 def registered() -> list[Registration]:

@@ -8,7 +8,9 @@ from django.utils import timezone
 from ..audit import audit_record
 from ..errors import DomainError, Problems
 from ..models import AuditAction, Escalation, EscalationKind, ResponseWindow
+from ..polling import stamp_bump
 from ..rules import Text
+from .registry import STAMP
 
 ACKNOWLEDGEMENT_NOTE = Text(
     "note", "What is being done about it", max_length=2000, rows=3,
@@ -38,6 +40,7 @@ def escalation_acknowledge(*, actor, escalation_id: int, note: str):
             kind__in=[EscalationKind.BREACH, EscalationKind.SECOND_LEVEL], acknowledged_at__isnull=True,
         )
         # The breach and its second level (if it fired) are acknowledged together; this stops escalation.
+        stamp_bump(STAMP)
         same_run.update(acknowledged_by=actor, acknowledged_at=at, acknowledgement_note=note, second_level_due_at=None)
         escalation.refresh_from_db()
         model = escalation.target_type.model_class()

@@ -26,8 +26,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import AuditAction, AuditEvent, Escalation, EscalationKind, ResponseWindow
+from ..polling import stamp_bump
 from .messages import escalations_notify
-from .registry import RECORD_CLOCK_COLUMNS, Registration, members_cached, registered, registration_for
+from .registry import RECORD_CLOCK_COLUMNS, STAMP, Registration, members_cached, registered, registration_for
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ def _sweep_claims(registration: Registration, kind: str, *, now, batch_size: int
             records = _claim(registration, kind, at=at, limit=batch_size, skipped=skipped)
             if not records:
                 return
+            stamp_bump(STAMP)  # the rows' marks change what the queues and the at-risk board show
             _load_windows({r.clock_window_id for r in records}, windows)
             planned, failed = _with_fallback(
                 records, lambda chunk, at=at: _record(registration, kind, chunk, at=at, windows=windows),
@@ -321,6 +323,7 @@ def _sweep_second_level(*, now, batch_size: int, result: SweepResult, windows: d
             )
             if not breaches:
                 return
+            stamp_bump(STAMP)
             busy: list = []
             fired, failed = _with_fallback(
                 breaches,

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from mash.codes import BRAG_TAG_CLASS, NO_RATING, NO_RATING_LABEL, Brag, brag_label
 
@@ -42,7 +43,17 @@ def _loaded(obj, field: str):
     return getattr(obj, field)
 
 
-@register.inclusion_tag("includes/clock_tag.html")
+# Built in Python rather than by a template of their own: queues draw a few of each per row, on every refresh.
+CLOCK_TAGS = {
+    "breached": ("govuk-tag--red", "Breached"),
+    "overdue": ("govuk-tag--red", "Overdue"),
+    "warned": ("govuk-tag--orange", "Past target"),
+    "warning": ("govuk-tag--orange", "Due soon"),
+    "on_time": ("govuk-tag--green", "On time"),
+}
+
+
+@register.simple_tag
 def clock_tag(obj):
     """The clock's status tag: Breached (recorded by the sweep), Overdue, Past target (warned), Due soon, On time."""
     status = obj.clock_status()
@@ -50,15 +61,20 @@ def clock_tag(obj):
         status = "breached"
     elif status == "warning" and _loaded(obj, "warned_at") is not None:
         status = "warned"
-    return {"status": status}
+    if status not in CLOCK_TAGS:
+        return ""
+    css, label = CLOCK_TAGS[status]
+    return format_html('<strong class="govuk-tag {}" data-clock-status="{}">{}</strong>', css, status, label)
 
 
-@register.inclusion_tag("mash/rating_tag.html")
+@register.simple_tag
 def rating_tag(rating: str, unrated: str = NO_RATING_LABEL):
     """A BRAG rating as a coloured tag; no rating yet is a grey tag saying `unrated` (nothing when that is "")."""
     if rating not in Brag.values:
-        return {"label": unrated, "css": BRAG_TAG_CLASS[NO_RATING]}
-    return {"label": brag_label(rating), "css": BRAG_TAG_CLASS[rating]}
+        label, css = unrated, BRAG_TAG_CLASS[NO_RATING]
+    else:
+        label, css = brag_label(rating), BRAG_TAG_CLASS[rating]
+    return format_html('<strong class="govuk-tag {}">{}</strong>', css, label) if label else ""
 
 
 @register.filter
@@ -98,3 +114,11 @@ def error_anchor(field) -> str:
 def get_item(mapping, key):
     """A dictionary's value by a key held in a variable: {{ labels|get_item:event.kind }}."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.simple_tag(takes_context=True)
+def poll_attributes(context, url: str | None = None):
+    """The htmx attributes that make an element refresh itself cheaply (mash.polling)."""
+    from mash.polling import poll_attributes as attributes
+
+    return attributes(context["request"], url)

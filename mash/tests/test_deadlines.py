@@ -35,6 +35,8 @@ def test_default_windows_are_seeded():
     assert set(active) == {
         ("contact_decision", ""), ("brag_response", "red"), ("brag_response", "amber"),
         ("brag_response", "green"), ("brag_response", "blue"), ("information_request", ""),
+        ("rating_approval", "red"), ("rating_approval", "amber"), ("rating_approval", "green"),
+        ("rating_approval", "blue"),
     }
     red = active[("brag_response", "red")]
     assert (red.target, red.limit, red.unit, red.second_level_minutes) == (3, 4, "clock_hours", 30)
@@ -42,6 +44,13 @@ def test_default_windows_are_seeded():
     assert (amber.target, amber.limit, amber.unit) == (24, 36, "clock_hours")
     assert active[("contact_decision", "")].unit == "working_days"
     assert active[("brag_response", "green")].limit == 10
+    # The proposed rating's own clock (issue 11): Red 30 clock minutes, Amber 2 working hours, Green/Blue 1 day.
+    approval = {rating: active[("rating_approval", rating)] for rating in ("red", "amber", "green", "blue")}
+    assert (approval["red"].limit, approval["red"].unit, approval["red"].target) == (Decimal("0.5"), "clock_hours",
+                                                                                     Decimal("0.25"))
+    assert (approval["amber"].limit, approval["amber"].unit) == (2, "working_hours")
+    assert {(w.limit, w.unit, w.target, w.target_unit) for r, w in approval.items() if r in ("green", "blue")} == {
+        (1, "working_days", 4, "working_hours")}
 
 
 def test_window_for_prefers_the_rating_then_any_rating():
@@ -400,8 +409,10 @@ def test_sweep_queries_do_not_grow_with_rows(cast):
     # Per kind (breach, then warning): savepoint, claim-and-mark, savepoint, escalation ids, COPY
     # escalations, COPY audit rows, who to tell (group members once a pass), their addresses, COPY
     # notifications, release, release; the windows once. Second level: savepoint, claim (none), release.
+    # Each other registered model with nothing due (proposed ratings' approval clocks): per kind, savepoint,
+    # claim (none), release.
     assert len(few) == len(many), "\n".join(many)
-    assert len(many) <= 26, "\n".join(many)
+    assert len(many) <= 26 + 6, "\n".join(many)
 
 
 def test_at_risk_lists_past_target_and_breached_by_rating(cast):

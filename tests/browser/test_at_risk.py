@@ -78,7 +78,7 @@ def test_dashboard_works_without_javascript_and_warns_of_a_dead_sweep(browser, l
     expect(page.get_by_test_id("sweep-stale")).to_contain_text("never run")
     expect(page.get_by_test_id("at-risk-row").filter(has_text=contact.reference)).to_contain_text("Not yet recorded")
     deadlines.sweep()
-    page.get_by_role("link", name="Refresh now").click()
+    page.get_by_role("link", name="Refresh this page").click()  # without JavaScript nothing refreshes itself
     page.get_by_test_id("acknowledge-link").first.click()
     page.get_by_label("What is being done about it").fill("Called the duty social worker")
     page.get_by_role("button", name="Acknowledge the breach").click()

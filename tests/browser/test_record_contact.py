@@ -26,7 +26,7 @@ def record_contact_with_two_children(page, base_url, visited, *, axe=True):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_url(re.compile(r"/contacts/$"))
+    expect(page).to_have_url(re.compile(r"/contacts/mine/$"))  # a screener starts on their own work (issue 11)
     expect(page.get_by_test_id("identity-role")).to_have_text("Screening social worker")
     expect(page.get_by_test_id("identity-agency")).to_have_text("Testshire Children's Social Care")
     check(page, visited)

@@ -72,7 +72,7 @@ def test_contact_to_outcome_with_four_eyes(live, personas, page):
     assert_accessible(page, visited)
 
     # Screening: Signs of Safety, history checked, Red against the threshold document.
-    page.get_by_role("link", name="Screen this contact").click()
+    page.get_by_role("button", name="Assign to me and screen").click()  # nobody has it yet: take it, then screen
     assert_accessible(page, visited)
     page.get_by_label("What are we worried about?").fill("Bruise to the cheek; Ava says she is scared of dad.")
     page.get_by_label("What's working well?").fill("Grandmother lives nearby and Ava trusts her.")

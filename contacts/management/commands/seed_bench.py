@@ -8,8 +8,8 @@ subject rows a contact). Most contacts are closed, with a screening, an approved
 the newest few thousand are open across the three working states with running clocks, some overdue.
 
 Rows are generated in Python with a seeded random from small name pools (Faker is called only to build
-the pools) and streamed with COPY: Person.save() is skipped, so the match keys are computed here with
-contacts.identifiers.name_key, as Person.refresh_match_keys does. PostgreSQL only. Historical
+the pools) and streamed with COPY: Person.save() is skipped, so the match keys are computed here from
+the parts contacts.identifiers.person_keys is made of (a test holds the two the same). PostgreSQL only. Historical
 (simple_history) rows and audit rows are not written: the pages read neither for these records.
 """
 
@@ -57,6 +57,8 @@ BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (bench database only)
 OPEN_MAX = 3_000
 # Hours from a clock's start to its limit, roughly the default windows (DOMAIN.md section 4).
 LIMIT_HOURS = {"": 24, Brag.RED: 4, Brag.AMBER: 24, Brag.GREEN: 72, Brag.BLUE: 120}
+# Hours from a proposal to its approval limit, roughly the default rating_approval windows.
+APPROVAL_HOURS = {Brag.RED: 0.5, Brag.AMBER: 2, Brag.GREEN: 8, Brag.BLUE: 8}
 CONTACT_TABLES = [
     "contacts_contact", "contacts_person", "contacts_contactsubject", "contacts_screening",
     "contacts_screening_criteria", "contacts_rating", "contacts_outcome",
@@ -194,7 +196,9 @@ class Seeder:
         self.users = users
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.first, self.last, self.postcodes, self.streets, self.referrers = _pools(seed)
-        self.keys = {name: identifiers.name_key(name) for name in self.first + self.last}
+        # The name parts of contacts.identifiers.person_keys, worked out once a name (the date's key once a person).
+        self.keys = {name: (identifiers.name_key(name), identifiers.name_sound(name), identifiers.name_phonetic(name))
+                     for name in self.first + self.last}
         document = ThresholdDocument.objects.filter(active=True).first() or ThresholdDocument.objects.first()
         if document is None:
             raise CommandError("No threshold document: run migrate first (contacts 0003 adds the default one).")
@@ -224,8 +228,11 @@ class Seeder:
         for nhs in [_nhs_number(rng) if rng.random() < 0.7 else ""] + ([""] if rng.random() < 0.03 else []):
             self.person_id += 1
             ids.append(self.person_id)
+            (surname, surname_sound, surname_phonetic) = self.keys[last]
+            (forename, forename_sound, forename_phonetic) = self.keys[first]
             rows.append((self.person_id, first, last, dob, expected, address, postcode, nhs,
-                         self.keys[last][:100], self.keys[first][:1], self.now))
+                         surname[:100], forename[:1], forename[:100], surname_sound, forename_sound,
+                         surname_phonetic, forename_phonetic, identifiers.birth_key(dob), self.now))
         return ids
 
     # Families and their contacts ----------------------------------------------------------------------
@@ -331,6 +338,9 @@ class Seeder:
                 rng.choice(ORGANISATIONS), "", "", rng.choice(sources), rng.choice(CONCERNS), factors,
                 rng.choice(consents), "", "", state, rating, False, repeat, closed_at, assigned, False,
                 screener, received, self.windows.get(window),
+                brag if state == ContactState.AWAITING_APPROVAL else "",  # proposed_rating
+                is_open and rng.random() < 0.01,  # immediate_risk: about one open contact in a hundred
+                (screened_at if state != ContactState.AWAITING_SCREENING else received) if assigned else None,
             ))
             for position, (pid, role) in enumerate(subject_list):
                 subject_id += 1
@@ -344,12 +354,20 @@ class Seeder:
                                "Checks with partner agencies.", "", True, self.document_id, level,
                                Recommendation.ROUTE, screener, screened_at))
             rating_id += 1
+            # The approval clock (rating_approval): running while pending, met at the decision.
+            approval_due = screened_at + timedelta(hours=APPROVAL_HOURS[brag])
+            approval_warn = screened_at + timedelta(hours=APPROVAL_HOURS[brag] / 2)
+            clock = [Stage.RATING_APPROVAL, self.windows.get(("rating_approval", brag)), screened_at, approval_warn,
+                     approval_due]
             if state == ContactState.AWAITING_APPROVAL:
-                ratings.append((rating_id, cid, brag, level, "Rationale for the proposed rating.", screener,
-                                screened_at, RatingDecision.PENDING, "", None, None, ""))
+                clock += [None, approval_warn if approval_warn <= self.now else None,
+                          approval_due if approval_due <= self.now else None]
+                ratings.append((rating_id, cid, reference, brag, level, "Rationale for the proposed rating.", screener,
+                                screened_at, RatingDecision.PENDING, "", None, None, "", *clock))
             else:
-                ratings.append((rating_id, cid, brag, level, "Rationale for the proposed rating.", screener,
-                                screened_at, RatingDecision.APPROVED, brag, manager, decided_at, ""))
+                clock += [decided_at, None, None]
+                ratings.append((rating_id, cid, reference, brag, level, "Rationale for the proposed rating.", screener,
+                                screened_at, RatingDecision.APPROVED, brag, manager, decided_at, "", *clock))
             if state == ContactState.CLOSED:
                 outcome_id += 1
                 outcomes.append((outcome_id, cid, rng.choice(OUTCOMES), "Rationale for the outcome.",
@@ -377,18 +395,22 @@ class Seeder:
     def _copy(self, people, contacts, subjects, screenings, ratings, outcomes):
         plan = [
             ("contacts_person", "id, first_name, last_name, date_of_birth, expected_date_of_birth, address, postcode, "
-             "nhs_number, surname_key, forename_initial, created_at", people),
+             "nhs_number, surname_key, forename_initial, forename_key, surname_sound, forename_sound, "
+             "surname_phonetic, forename_phonetic, birth_key, created_at", people),
             ("contacts_contact", "id, clock_stage, clock_started_at, warn_at, due_at, met_at, warned_at, breached_at, "
              "reference, received_at, channel, referrer_name, referrer_role, referrer_organisation, referrer_phone, "
              "referrer_email, referral_source, concern, presenting_factors, consent_answer, consent_detail, "
              "force_reference, state, rating, returned_to_screener, repeat_flag, closed_at, assigned_screener_id, "
-             "restricted, created_by_id, created_at, clock_window_id", contacts),
+             "restricted, created_by_id, created_at, clock_window_id, proposed_rating, immediate_risk, assigned_at",
+             contacts),
             ("contacts_contactsubject", "id, contact_id, person_id, role, position", subjects),
             ("contacts_screening", "id, contact_id, worries, working_well, needs_to_happen, danger_statements, "
              "history_checked, threshold_document_id, level_id, recommendation, screened_by_id, screened_at",
              screenings),
-            ("contacts_rating", "id, contact_id, proposed_brag, level_id, rationale, proposed_by_id, proposed_at, "
-             "decision, decided_brag, decided_by_id, decided_at, decision_reason", ratings),
+            ("contacts_rating", "id, contact_id, contact_reference, proposed_brag, level_id, rationale, "
+             "proposed_by_id, proposed_at, decision, decided_brag, decided_by_id, decided_at, decision_reason, "
+             "clock_stage, clock_window_id, clock_started_at, warn_at, due_at, met_at, warned_at, breached_at",
+             ratings),
             ("contacts_outcome", "id, contact_id, kind, rationale, summary, decided_by_id, decided_at, "
              "referrer_feedback, referrer_feedback_queued_at", outcomes),
         ]

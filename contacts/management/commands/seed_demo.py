@@ -55,6 +55,7 @@ class Command(BaseCommand):
         made = 0
         if not Contact.objects.exists():
             made = self._front_door(users, contacts)
+            self._daily_work(users)
         if contacts:
             self._consent_demo()
         self.stdout.write(self.style.SUCCESS(
@@ -104,3 +105,16 @@ class Command(BaseCommand):
 
         teams = {team.name: team for team in Team.objects.all()}
         return seed_front_door(users, teams, count)
+
+    def _daily_work(self, users):
+        """Issue 11: someone owns some of the work (the queues show who), and one contact is an immediate risk."""
+        from contacts import services
+
+        waiting = list(Contact.objects.filter(state="awaiting_screening", assigned_screener__isnull=True)
+                       .order_by("id"))
+        if len(waiting) < 3:
+            return
+        services.contact_assign(actor=users["screener2"], contact=waiting[0], screener=users["screener2"])
+        services.contact_assign(actor=users["manager"], contact=waiting[1], screener=users["screener"])
+        # Marked at intake in real use (the form's checkbox); here on a demo contact already recorded.
+        Contact.objects.filter(pk=waiting[2].pk).update(immediate_risk=True)
