@@ -64,6 +64,7 @@ def test_the_screening_page_shows_the_facts_and_what_each_rating_means(personas,
                   SubjectInput(first_name="Leo", last_name="Brown", date_of_birth=date(2021, 9, 15))],
         adults=[SubjectInput(first_name="Dan", last_name="Brown", role="source_of_harm")],
     )
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)  # theirs to screen
     html = client_for(personas.screener).get(f"/contacts/{contact.reference}/screen/").content.decode()
     facts = html[html.index('data-testid="facts"'):html.index('data-testid="screening-form"')]
     assert "Leo Brown" in facts and "Dan Brown" in facts and "Alleged source of harm" in facts  # the people
@@ -113,6 +114,7 @@ def test_the_suggestion_takes_the_highest_level_ticked():
 
 def test_the_suggest_step_works_without_javascript_and_writes_nothing(personas, client_for):
     contact = make_contact(personas.screener)
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)  # theirs to screen
     lvl = level(3)
     post = screening_post(n=3, proposed_brag=None, level=None, worries="Kept as typed.")
     post["suggest"] = "1"

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from conftest import PASSWORD
+from contacts import services
 from contacts.models import Contact, FormDraft
 from mash.models import AuditEvent
 
@@ -29,6 +30,7 @@ def sign_in_again(client, user):
 
 def test_a_screening_draft_survives_a_sign_out(personas, client_for):
     contact = make_contact(personas.screener)
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)  # theirs to screen
     client = client_for(personas.screener)
     answers = screening_post(worries="Bruise on the cheek; Ava is scared of dad.", rationale="")
     response = client.post(save_url("screening", contact), {**answers, "save_draft": "1"})

@@ -30,8 +30,11 @@ def screening(**overrides) -> dict:
     return data
 
 
+LEVEL_FOR = {"red": 4, "amber": 3, "green": 2, "blue": 1}  # the level whose usual rating it is (no reason needed)
+
+
 def propose(contact, actor, brag="red"):
-    level = LevelOfNeed.objects.get(document__active=True, number=3)
+    level = LevelOfNeed.objects.get(document__active=True, number=LEVEL_FOR[brag])
     return services.screening_submit(
         actor=actor, contact=contact, worries="w", working_well="ww", needs_to_happen="n", history_checked=True,
         level=level, criteria=list(ThresholdCriterion.objects.filter(level=level)[:1]), proposed_brag=brag,

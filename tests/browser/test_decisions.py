@@ -129,6 +129,7 @@ def test_the_outcome_by_keyboard_alone_with_focus_always_visible(live, personas,
 
 def test_the_screening_form_suggests_the_rating_as_criteria_are_ticked(live, personas, page):
     contact = make_contact(personas.screener)
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)  # theirs to screen
     sign_in(page, live.url, "screener")
     page.goto(f"{live.url}/contacts/{contact.reference}/screen/")
     expect(page.get_by_role("button", name="Suggest a rating from the criteria")).to_be_hidden()  # live instead
@@ -149,6 +150,7 @@ def test_warned_before_the_idle_timeout_and_a_draft_survives_being_signed_out(li
     settings.SESSION_COOKIE_AGE = 14
     settings.SESSION_TIMEOUT_WARNING_SECONDS = 10
     contact = make_contact(personas.screener)
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)  # theirs to screen
     sign_in(page, live.url, "screener")
     page.goto(f"{live.url}/contacts/{contact.reference}/screen/")
     dialog = page.get_by_test_id("timeout-dialog")
@@ -202,6 +204,11 @@ def test_tables_on_a_phone_scroll_in_their_box_not_the_page(live, personas, brow
         sign_in(page, live.url, "screener")
         page.goto(f"{live.url}/contacts/")
         expect(page.get_by_test_id("queue")).to_be_visible()
+        # The queue's rows stack on a phone (a wide table would push the page sideways).
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert_accessible(page)
+        contact = make_contact(personas.screener, children=3, referrer_organisation="Anytown Primary School")
+        page.goto(f"{live.url}{contact.get_absolute_url()}")
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         box = page.locator(".app-table-scroll").first
         assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # the table scrolls inside its box
