@@ -36,8 +36,8 @@ def _partner_only(request):
 @require_GET
 def partner_inbox(request):
     """A partner's start page: their agency's requests, soonest deadline first, with filters."""
-    if is_mash_staff(request.user):
-        return redirect("enquiries:board")
+    if has_role(request.user, Role.MANAGER):
+        return redirect("enquiries:board")  # a digest of request escalations links here
     deny_unless(has_role(request.user, Role.PARTNER))
     show = request.GET.get("show", "all")
     show = show if show in selectors.INBOX_FILTERS else "all"
