@@ -164,11 +164,22 @@ def _plan_requests(contact: Contact, asks: list[AskInput], problems: Problems, *
                 continue
             first_basis = first_basis or child_position.basis
             snapshot.append({"person": pk, "name": str(subjects[pk].person), "kind": child_position.basis.kind,
-                             "record": child_position.basis.record.pk, "text": str(child_position.basis)})
+                             "record": child_position.basis.record.pk, "text": str(child_position.basis),
+                             "agency_text": _basis_words(child_position.basis)})
         if first_basis is None:
             continue
         planned.append((agency, question, [subjects[pk].person for pk in people], first_basis, snapshot))
     return planned
+
+
+def _basis_words(basis) -> str:
+    """The basis as the agency sees it: what kind and when, naming nobody the request does not name."""
+    if basis.consent is not None:
+        c = basis.consent
+        return f"Consent given by the {c.get_capacity_display().lower()}, {timezone.localtime(c.obtained_at):%d %B %Y}"
+    d = basis.decision
+    return (f"A MASH manager's decision to share without consent ({d.reason_label}), "
+            f"{timezone.localtime(d.decided_at):%d %B %Y}")
 
 
 def _request_create(*, actor, enquiry: Enquiry, contact: Contact, agency, question: str, people: list[Person],

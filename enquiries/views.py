@@ -82,7 +82,9 @@ def partner_request(request, pk: int):
         return redirect(info_request.get_absolute_url())
     info_request = selectors.get_request_for_partner(request.user, pk)
     services.request_view_record(actor=request.user, request=info_request)
-    return render(request, "enquiries/partner_request.html", _request_context(request, info_request))
+    context = _request_context(request, info_request)
+    context["partner_view"] = True
+    return render(request, "enquiries/partner_request.html", context)
 
 
 @require_POST
