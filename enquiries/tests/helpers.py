@@ -15,7 +15,7 @@ from mash.access import Role
 
 
 def approve(contact, personas, brag="amber"):
-    level = LevelOfNeed.objects.get(document__active=True, number=3)
+    level = LevelOfNeed.objects.get(document__active=True, number=4 if brag == "red" else 3)
     contact_services.screening_submit(
         actor=personas.screener, contact=contact, worries="Hungry at school.", working_well="Grandmother helps.",
         needs_to_happen="Checks with partners.", history_checked=True, level=level,
