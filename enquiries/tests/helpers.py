@@ -15,12 +15,13 @@ from mash.access import Role
 
 
 def approve(contact, personas, brag="amber"):
-    level = LevelOfNeed.objects.get(document__active=True, number=4 if brag == "red" else 3)
+    level = LevelOfNeed.objects.get(document__active=True, number={"red": 4, "amber": 3}.get(brag, 2))
     contact_services.screening_submit(
         actor=personas.screener, contact=contact, worries="Hungry at school.", working_well="Grandmother helps.",
         needs_to_happen="Checks with partners.", history_checked=True, level=level,
         criteria=list(ThresholdCriterion.objects.filter(level=level)[:1]), proposed_brag=brag,
-        rationale="Unknown risk: partners' information needed.", recommendation="enquiry")
+        rationale="Unknown risk: partners' information needed.", recommendation="enquiry",
+        differs_reason="Partners' checks needed first.")
     contact_services.rating_decide(actor=personas.manager, contact=contact, brag=brag)
     contact.refresh_from_db()
     return contact
