@@ -13,6 +13,7 @@ class EnquiryAction(models.TextChoices):
     REQUEST_WITHDRAWN = "enquiry.request_withdrawn", "Information request withdrawn"
     REQUEST_CLAIMED = "enquiry.request_claimed", "Information request claimed"
     REQUEST_GIVEN = "enquiry.request_given", "Information request given to a colleague"
+    REQUEST_SHORTENED = "enquiry.request_shortened", "Information request deadline brought forward"
     REQUEST_CHASED = "enquiry.request_chased", "Information request chased"
     REQUEST_VIEWED = "enquiry.request_viewed", "Information request viewed by the agency"
     RETURN_SAVED = "enquiry.return_saved", "Agency return saved as a draft"

@@ -3,6 +3,7 @@
 from django import forms
 
 from mash.codes import Brag
+from mash.forms import GovukDateTimeField
 
 from . import services
 
@@ -98,3 +99,12 @@ class ReturnForm(forms.Form):
             "brag": data.get("brag", ""), "brag_rationale": data.get("brag_rationale", ""),
             "sensitive": data.get("sensitive", ""), "correction_reason": data.get("correction_reason", ""),
         }
+
+
+class ShortenForm(forms.Form):
+    due_at = GovukDateTimeField(label="New deadline", noun="The new deadline", time_noun="The new deadline's time",
+                                help_text="For example, 27 3 2026 and 14 30")
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["reason"] = services.SHORTEN_REASON.form_field()

@@ -286,6 +286,43 @@ def request_withdraw(*, actor, request: InformationRequest, reason: str) -> Info
     return request
 
 
+SHORTEN_REASON = Text("reason", "Why this request is needed sooner", max_length=2000, rows=3,
+                      required_message="Enter why this request is needed sooner")
+
+
+def request_shorten(*, actor, request: InformationRequest, due_at, reason: str) -> InformationRequest:
+    """A manager brings one request's deadline forward, with a reason; the agency's partners are told."""
+    problems = Problems()
+    reason = SHORTEN_REASON.check(reason, problems)
+    if due_at is None:
+        problems.add("due_at", "Enter the new deadline")
+    problems.raise_if_any()
+    with transaction.atomic():
+        request = _lock_request(request)
+        _must_be_open(request)
+        now = timezone.now()
+        if due_at <= now:
+            problems.add("due_at", "The new deadline must be in the future")
+        elif request.due_at is not None and due_at >= request.due_at:
+            problems.add("due_at", f"The new deadline must be before the current one ({_when(request.due_at)})")
+        problems.raise_if_any()
+        before = request.due_at
+        request.due_at = due_at
+        if request.warn_at is not None and request.warn_at >= due_at:
+            request.warn_at = None
+        request.shortened_reason = reason
+        request.save()
+        contact = request.enquiry.contact
+        _audit(actor=actor, action=EnquiryAction.REQUEST_SHORTENED, request=request, contact=contact,
+               summary=f"Request to {request.agency} now due {_when(due_at)} (was {_when(before)}): {reason}",
+               reason=reason, due_at=due_at.isoformat(), was=before.isoformat() if before else None)
+        _tell([request.assigned_to_id, *_partner_ids(request.agency_id)], kind="information_request_shortened",
+              subject=f"Information request {contact.reference} is now due by {_when(due_at)}",
+              body=f"The MASH needs information request {contact.reference} sooner: it is now due by "
+                   f"{_when(due_at)}. Sign in to see why.", link=request.get_partner_url())
+    return request
+
+
 def request_chase(*, actor, request: InformationRequest) -> InformationRequest:
     """A manager chases a request: logged, and the agency's partners are told."""
     with transaction.atomic():

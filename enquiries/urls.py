@@ -20,5 +20,6 @@ urlpatterns = [
     path("enquiries/requests/<int:pk>/", views.staff_request, name="request"),
     path("enquiries/requests/<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),
     path("enquiries/requests/<int:pk>/chase/", views.request_chase, name="chase"),
+    path("enquiries/requests/<int:pk>/shorten/", views.request_shorten, name="shorten"),
     path("enquiries/returns/<int:pk>/sensitive/", views.return_sensitive, name="sensitive"),
 ]

@@ -17,7 +17,7 @@ from mash.forms import run_service
 
 from . import selectors, services
 from .codes import OPEN_REQUEST_STATES, REQUEST_TAG_CLASS, RequestState
-from .forms import AskForm, GiveForm, ReasonForm, ReturnForm
+from .forms import AskForm, GiveForm, ReasonForm, ReturnForm, ShortenForm
 
 
 def _posted(request):
@@ -273,6 +273,23 @@ def request_withdraw(request, pk: int):
             return redirect(info_request.get_absolute_url())
         return render(request, "enquiries/reason.html", context, status=400)
     return render(request, "enquiries/reason.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def request_shorten(request, pk: int):
+    """A manager brings one request's deadline forward, with a reason."""
+    info_request = selectors.get_request_for_staff(request.user, pk)
+    deny_unless(request.user.has_perm("enquiries.change_informationrequest"))
+    form = ShortenForm(_posted(request))
+    context = {"req": info_request, "form": form}
+    if request.method == "POST":
+        if form.is_valid() and run_service(form, services.request_shorten, actor=request.user,
+                                           request=info_request, due_at=form.cleaned_data["due_at"],
+                                           reason=form.cleaned_data["reason"]):
+            messages.success(request, "Deadline brought forward: the agency has been told.")
+            return redirect(info_request.get_absolute_url())
+        return render(request, "enquiries/shorten.html", context, status=400)
+    return render(request, "enquiries/shorten.html", context)
 
 
 @require_POST

@@ -142,6 +142,7 @@ MATRIX.update({
     "enquiries/requests/<int:pk>/": ({"GET"}, mash_record(), {"pk": "request"}),
     "enquiries/requests/<int:pk>/withdraw/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
     "enquiries/requests/<int:pk>/chase/": ({"POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/shorten/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
     "enquiries/returns/<int:pk>/sensitive/": ({"GET"}, mash_record(screener=DENIED), {"pk": "return"}),
 })
 

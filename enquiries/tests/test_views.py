@@ -270,3 +270,32 @@ def test_inbox_and_board_query_counts_do_not_grow(personas):
     assert count_queries(partner_client, reverse("enquiries:inbox")) == few_inbox
     # Board: session, user, roles, the open enquiries with their contacts, their requests with agencies, ...
     assert count_queries(manager_client, reverse("enquiries:board")) == few_board
+
+
+def test_a_manager_brings_one_request_forward_with_a_reason(personas, enquiry_world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contacts.tests.factories import date_boxes
+
+    w = enquiry_world
+    police = w.requests[w.police.pk]
+    url = reverse("enquiries:shorten", args=[police.pk])
+    m = signed_in(personas.manager)
+    sooner = timezone.localtime(timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    later = timezone.localtime(police.due_at + timedelta(hours=2))
+    for due, reason, field in ((sooner, "", "reason"), (later, "Strategy meeting at 3.", "due_at"),
+                               (None, "Strategy meeting at 3.", "due_at")):
+        boxes = date_boxes("due_at", due.strftime("%Y-%m-%dT%H:%M") if due else "")
+        boxes.update({"due_at-hour": due.strftime("%H") if due else "", "due_at-minute": due.strftime("%M") if due
+                      else ""})
+        response = m.post(url, {**boxes, "reason": reason})
+        assert response.status_code == 400 and field in response.context["form"].errors, (field, due)
+    boxes = date_boxes("due_at", sooner.strftime("%Y-%m-%d"))
+    boxes.update({"due_at-hour": sooner.strftime("%H"), "due_at-minute": sooner.strftime("%M")})
+    assert m.post(url, {**boxes, "reason": "Strategy meeting at 3."}).status_code == 302
+    police.refresh_from_db()
+    assert police.due_at == sooner and police.shortened_reason == "Strategy meeting at 3."
+    assert police.warn_at is None or police.warn_at < police.due_at
+    assert signed_in(personas.screener).post(url, {**boxes, "reason": "x"}).status_code == 403
