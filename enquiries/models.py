@@ -31,11 +31,17 @@ class Enquiry(models.Model):
                                   related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.TextField(blank=True)
-    history = HistoricalRecords()
+    # The soonest deadline of its requests still open (None: none open), kept by the services: the board's order.
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["next_due_at"])
 
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name_plural = "enquiries"
+        indexes = [
+            # The board: open enquiries, soonest deadline first.
+            models.Index(fields=["next_due_at", "id"], condition=Q(state="open"), name="enquiry_board"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["contact"], condition=Q(state="open"),
                                     name="enquiry_one_open_per_contact"),

@@ -100,7 +100,7 @@ def draft_return(request: InformationRequest) -> AgencyReturn | None:
 
 # --- the partner's inbox --------------------------------------------------------------------------------------
 
-INBOX_FILTERS = ("all", "mine", "unassigned", "overdue")
+INBOX_FILTERS = ("open", "mine", "unassigned", "overdue", "all")
 INBOX_PAGE = 50
 
 
@@ -110,50 +110,65 @@ class Inbox:
     total: int
     show: str
     state: str
+    page: object = None
 
 
-def partner_inbox(user, *, show: str = "all", state: str = "", page: int = 1) -> Inbox:
-    """The agency's requests, open ones first by time left (soonest deadline first), then answered ones newest
-    first. Filters: mine, unassigned, overdue; and a state. Two queries: the count, the page (with whoever has
-    each request)."""
+def partner_inbox(user, *, show: str = "open", state: str = "", page: int = 1) -> Inbox:
+    """The agency's requests by time left, soonest deadline first: by default those still to answer; "mine" (the
+    user's, open or not), "unassigned", "overdue", or "all" (open first, then answered, newest first); and a state.
+    Two queries: the count and the page (with whoever has each request), on the agency's inbox index."""
+    from django.core.paginator import Paginator
+
     qs = InformationRequest.objects.filter(agency_id=user.agency_id)
+    order = ("due_at", "id")
     if show == "mine":
         qs = qs.filter(assigned_to=user)
     elif show == "unassigned":
         qs = qs.filter(assigned_to__isnull=True, state__in=OPEN_REQUEST_STATES)
     elif show == "overdue":
         qs = qs.filter(state__in=OPEN_REQUEST_STATES, due_at__lte=timezone.now())
+    elif show == "all":
+        qs = qs.annotate(closed=Case(When(state__in=OPEN_REQUEST_STATES, then=Value(0)), default=Value(1),
+                                     output_field=IntegerField()))
+        order = ("closed", "due_at", "id")
+    elif not state:
+        qs = qs.filter(state__in=OPEN_REQUEST_STATES)
     if state in RequestState.values:
         qs = qs.filter(state=state)
-    total = qs.count()
-    start = (max(page, 1) - 1) * INBOX_PAGE
-    rows = list(
-        qs.annotate(closed=Case(When(state__in=OPEN_REQUEST_STATES, then=Value(0)), default=Value(1),
-                                output_field=IntegerField()))
-        .select_related("assigned_to")
-        .defer("basis_snapshot", "question")
-        .order_by("closed", "due_at", "id")[start:start + INBOX_PAGE]
-    )
-    return Inbox(rows=rows, total=total, show=show, state=state)
+    qs = (qs.select_related("assigned_to")
+          .only("id", "contact_reference", "state", "due_at", "warn_at", "met_at", "warned_at", "breached_at",
+                "assigned_to__id", "assigned_to__first_name", "assigned_to__last_name", "assigned_to__username")
+          .order_by(*order))
+    pager = Paginator(qs, INBOX_PAGE).get_page(page)
+    return Inbox(rows=list(pager.object_list), total=pager.paginator.count, show=show, state=state, page=pager)
 
 
 # --- the manager's board ----------------------------------------------------------------------------------------
 
 
-def enquiry_board(user) -> list[Enquiry]:
-    """Every open enquiry the user may see, each with its requests (agency, state, clock), sorted by the soonest
-    deadline of a request still open. Two queries."""
-    enquiries = list(
-        enquiries_visible_to(user).filter(state="open").select_related("contact")
-        .prefetch_related(Prefetch("requests", queryset=InformationRequest.objects.select_related("agency")
-                                   .defer("basis_snapshot", "question").order_by("agency__name")))
-    )
-    far = timezone.now().replace(year=9999)
-    for enquiry in enquiries:
-        open_dues = [r.due_at for r in enquiry.requests.all() if r.is_open and r.due_at]
-        enquiry.soonest = min(open_dues) if open_dues else far
-    enquiries.sort(key=lambda e: (e.soonest, e.pk))
-    return enquiries
+BOARD_PAGE = 25
+
+
+def enquiry_board(user, *, page: int = 1):
+    """The open enquiries the user may see, soonest open deadline first (`Enquiry.next_due_at`, kept by the
+    services; none open last), a page at a time, each with its requests (agency, state, clock). Three queries: the
+    count, the page with its contacts, their requests with agencies."""
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    qs = (enquiries_visible_to(user).filter(state="open").select_related("contact")
+          .only("id", "state", "next_due_at", "opened_at", "contact__id", "contact__reference", "contact__rating")
+          .order_by(F("next_due_at").asc(nulls_last=True), "id"))
+    pager = Paginator(qs, BOARD_PAGE).get_page(page)
+    enquiries = list(pager.object_list)
+    by_id = {e.pk: e for e in enquiries}
+    for e in enquiries:
+        e.board_requests = []
+    for r in (InformationRequest.objects.filter(enquiry_id__in=list(by_id)).select_related("agency")
+              .only("id", "enquiry_id", "state", "due_at", "warn_at", "met_at", "warned_at", "breached_at",
+                    "agency__id", "agency__name").order_by("agency__name", "id")):
+        by_id[r.enquiry_id].board_requests.append(r)
+    return pager, enquiries
 
 
 def open_enquiry_for(contact: Contact) -> Enquiry | None:
@@ -170,7 +185,8 @@ def enquiries_for_contact(contact: Contact) -> list[Enquiry]:
 
 
 def request_filter_words(show: str, state: str) -> str:
-    words = {"mine": "assigned to you", "unassigned": "nobody has claimed", "overdue": "overdue"}.get(show, "")
+    words = {"mine": "assigned to you", "unassigned": "nobody has claimed", "overdue": "overdue",
+             "all": "answered or not"}.get(show, "")
     if state in RequestState.values:
         words = f"{words}, {RequestState(state).label.lower()}" if words else RequestState(state).label.lower()
     return words

@@ -60,6 +60,15 @@ def _lock_request(request: InformationRequest) -> InformationRequest:
             .get(pk=request.pk))
 
 
+def _refresh_next_due(enquiry_id) -> None:
+    """The enquiry's soonest open deadline, for the board's order: after any change to a request's state or clock."""
+    from django.db.models import OuterRef, Subquery
+
+    soonest = (InformationRequest.objects.filter(enquiry=OuterRef("pk"), state__in=OPEN_REQUEST_STATES,
+                                                 due_at__isnull=False).order_by("due_at").values("due_at")[:1])
+    Enquiry.objects.filter(pk=enquiry_id).update(next_due_at=Subquery(soonest))
+
+
 def _when(at) -> str:
     return f"{timezone.localtime(at):%d %B %Y at %H:%M}" if at else "no deadline"
 
@@ -236,6 +245,7 @@ def enquiry_open(*, actor, contact: Contact, reason: str, need_to_know: str, ask
         for agency, question, people, basis, snapshot in planned:
             _request_create(actor=actor, enquiry=enquiry, contact=contact, agency=agency, question=question,
                             people=people, basis=basis, snapshot=snapshot, at=at)
+        _refresh_next_due(enquiry.pk)
     return enquiry
 
 
@@ -252,9 +262,11 @@ def enquiry_add_requests(*, actor, enquiry: Enquiry, asks: list[AskInput]) -> li
         planned = _plan_requests(contact, list(asks), problems, exclude_agency_ids=asked)
         problems.raise_if_any()
         at = timezone.now()
-        return [_request_create(actor=actor, enquiry=enquiry, contact=contact, agency=agency, question=question,
+        made = [_request_create(actor=actor, enquiry=enquiry, contact=contact, agency=agency, question=question,
                                 people=people, basis=basis, snapshot=snapshot, at=at)
                 for agency, question, people, basis, snapshot in planned]
+        _refresh_next_due(enquiry.pk)
+        return made
 
 
 def _close_request(request: InformationRequest, *, state: str, actor, reason: str, at) -> None:
@@ -265,6 +277,7 @@ def _close_request(request: InformationRequest, *, state: str, actor, reason: st
     if request.clock_running:
         deadlines.clock_stop(request, at=at)
     request.save()
+    _refresh_next_due(request.enquiry_id)
 
 
 def request_withdraw(*, actor, request: InformationRequest, reason: str) -> InformationRequest:
@@ -312,6 +325,7 @@ def request_shorten(*, actor, request: InformationRequest, due_at, reason: str) 
             request.warn_at = None
         request.shortened_reason = reason
         request.save()
+        _refresh_next_due(request.enquiry_id)
         contact = request.enquiry.contact
         _audit(actor=actor, action=EnquiryAction.REQUEST_SHORTENED, request=request, contact=contact,
                summary=f"Request to {request.agency} now due {_when(due_at)} (was {_when(before)}): {reason}",
@@ -473,6 +487,7 @@ def return_save(*, actor, request: InformationRequest, headings: list[str], sect
         if request.clock_running:
             deadlines.clock_stop(request, at=at)
         request.save()
+        _refresh_next_due(request.enquiry_id)
         action = EnquiryAction.RETURN_CORRECTED if correcting else EnquiryAction.RETURN_SUBMITTED
         words = f"corrected ({correction_reason})" if correcting else "submitted"
         _audit(actor=actor, action=action, request=request, contact=contact, brag=brag,
@@ -500,6 +515,7 @@ def nil_return(*, actor, request: InformationRequest) -> AgencyReturn:
             request.assigned_to, request.assigned_at = actor, at
         deadlines.clock_stop(request, at=at)
         request.save()
+        _refresh_next_due(request.enquiry_id)
         contact = request.enquiry.contact
         _audit(actor=actor, action=EnquiryAction.NIL_RETURN, request=request, contact=contact,
                summary=f"{request.agency}: nothing known (nil return)")

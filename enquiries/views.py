@@ -5,6 +5,8 @@ links to a contact or a person. The MASH side (enquiries/...) is for screeners (
 partners get 404 for any MASH record there.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -39,8 +41,8 @@ def partner_inbox(request):
     if has_role(request.user, Role.MANAGER):
         return redirect("enquiries:board")  # a digest of request escalations links here
     deny_unless(has_role(request.user, Role.PARTNER))
-    show = request.GET.get("show", "all")
-    show = show if show in selectors.INBOX_FILTERS else "all"
+    show = request.GET.get("show", "open")
+    show = show if show in selectors.INBOX_FILTERS else "open"
     state = request.GET.get("state", "")
     state = state if state in RequestState.values else ""
     try:
@@ -53,6 +55,7 @@ def partner_inbox(request):
     return render(request, "enquiries/inbox.html", {
         "agency": request.user.agency, "inbox": inbox, "filters": selectors.INBOX_FILTERS,
         "states": RequestState.choices, "filter_words": selectors.request_filter_words(show, state),
+        "page_obj": inbox.page, "query": urlencode({"show": show, "state": state}),
     })
 
 
@@ -174,11 +177,15 @@ def request_decline(request, pk: int):
 @require_role(Role.MANAGER)
 def board(request):
     """Every open enquiry as a row of agencies, each request's state and time left, soonest deadline first."""
-    enquiries = selectors.enquiry_board(request.user)
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    pager, enquiries = selectors.enquiry_board(request.user, page=page)
     for enquiry in enquiries:
-        for r in enquiry.requests.all():
+        for r in enquiry.board_requests:
             r.tag_class = REQUEST_TAG_CLASS.get(r.state, "govuk-tag--grey")
-    return render(request, "enquiries/board.html", {"enquiries": enquiries})
+    return render(request, "enquiries/board.html", {"enquiries": enquiries, "page_obj": pager})
 
 
 def _ask_form(request, contact, asked=(), with_reason=True):

@@ -299,3 +299,26 @@ def test_a_manager_brings_one_request_forward_with_a_reason(personas, enquiry_wo
     assert police.due_at == sooner and police.shortened_reason == "Strategy meeting at 3."
     assert police.warn_at is None or police.warn_at < police.due_at
     assert signed_in(personas.screener).post(url, {**boxes, "reason": "x"}).status_code == 403
+
+
+def test_the_board_puts_the_soonest_open_deadline_first(personas):
+    from consent.tests.helpers import family_contact, give_consent
+
+    from .helpers import approve
+
+    w = world(personas)
+    amber = open_enquiry(personas, w, agencies=(w.police,))
+    red_contact = family_contact(personas.screener, surname="Red")
+    approve(red_contact, personas, brag="red")
+    give_consent(personas.screener, red_contact)
+    child = red_contact.subjects.filter(role="subject_child").get().person
+    red = services.enquiry_open(actor=personas.manager, contact=red_contact, reason="r", need_to_know="n",
+                                asks=[services.AskInput(agency_id=w.police.pk, question="q", people=(child.pk,))])
+    html = signed_in(personas.manager).get(reverse("enquiries:board")).content.decode()
+    assert html.index(f'data-testid="enquiry-{red.pk}"') < html.index(f'data-testid="enquiry-{amber.pk}"')
+    # Red's request answered: nothing of it open, so it goes after Amber's.
+    services.nil_return(actor=personas.police_partner, request=red.requests.get())
+    red.refresh_from_db()
+    assert red.next_due_at is None
+    html = signed_in(personas.manager).get(reverse("enquiries:board")).content.decode()
+    assert html.index(f'data-testid="enquiry-{amber.pk}"') < html.index(f'data-testid="enquiry-{red.pk}"')
