@@ -4,6 +4,7 @@ the outcome page, and the enquiry events in a child's chronology."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from contacts.chronology import Event
@@ -25,13 +26,18 @@ def _panel(request, contact) -> dict | None:
             r.current = submitted[0] if submitted else None
     open_enquiry = next((e for e in enquiries if e.state == "open"), None)
     manager = has_role(request.user, Role.MANAGER)
+    screening = getattr(contact, "screening", None)  # read with the contact (None: not screened)
+    needs_rating = getattr(settings, "ENQUIRY_NEEDS_APPROVED_RATING", True) and not contact.rating
+    may_open = manager and open_enquiry is None and contact.state != "closed"
     return {
         "contact": contact,
         "enquiries": enquiries,
         "open_enquiry": open_enquiry,
         "manager": manager,
-        "open_url": reverse("enquiries:open", args=[contact.reference]) if manager and open_enquiry is None
-        and contact.state != "closed" else "",
+        "recommended": screening is not None and screening.recommendation == "enquiry" and open_enquiry is None
+        and contact.state != "closed",
+        "needs_rating": may_open and needs_rating,
+        "open_url": reverse("enquiries:open", args=[contact.reference]) if may_open and not needs_rating else "",
     }
 
 

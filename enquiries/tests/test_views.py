@@ -322,3 +322,22 @@ def test_the_board_puts_the_soonest_open_deadline_first(personas):
     assert red.next_due_at is None
     html = signed_in(personas.manager).get(reverse("enquiries:board")).content.decode()
     assert html.index(f'data-testid="enquiry-{amber.pk}"') < html.index(f'data-testid="enquiry-{red.pk}"')
+
+
+def test_the_contact_page_offers_an_enquiry_once_the_rating_is_approved(personas):
+    from consent.tests.helpers import family_contact
+
+    from .helpers import approve
+
+    contact = family_contact(personas.screener)
+    m = signed_in(personas.manager)
+    page = m.get(contact.get_absolute_url()).content.decode()
+    assert "can be opened once the rating is approved" in page
+    assert reverse("enquiries:open", args=[contact.reference]) not in page
+    approve(contact, personas)
+    page = m.get(contact.get_absolute_url()).content.decode()
+    assert 'data-testid="enquiry-recommended"' in page
+    assert reverse("enquiries:open", args=[contact.reference]) in page
+    # A screener sees the panel, but no button.
+    assert reverse("enquiries:open", args=[contact.reference]) not in signed_in(personas.screener).get(
+        contact.get_absolute_url()).content.decode()
