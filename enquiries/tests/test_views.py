@@ -341,3 +341,17 @@ def test_the_contact_page_offers_an_enquiry_once_the_rating_is_approved(personas
     # A screener sees the panel, but no button.
     assert reverse("enquiries:open", args=[contact.reference]) not in signed_in(personas.screener).get(
         contact.get_absolute_url()).content.decode()
+
+
+def test_asking_one_more_agency_from_the_page(personas):
+    w = world(personas)
+    enquiry = open_enquiry(personas, w, agencies=(w.police,))
+    url = reverse("enquiries:ask", args=[enquiry.pk])
+    m = signed_in(personas.manager)
+    form = m.get(url).content.decode()
+    assert f'data-testid="agency-{w.police.pk}"' not in form  # already asked
+    assert m.post(url, {"agencies": [w.police.pk], f"question_{w.police.pk}": "q"}).status_code == 400
+    response = m.post(url, {"agencies": [w.education.pk], f"question_{w.education.pk}": "Attendance?",
+                            f"people_{w.education.pk}": [w.child.pk, w.sibling.pk]})
+    assert response.status_code == 302
+    assert set(enquiry.requests.values_list("agency_id", flat=True)) == {w.police.pk, w.education.pk}
