@@ -7,6 +7,7 @@ partners get 404 for any MASH record there.
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,6 +25,15 @@ from .forms import AskForm, GiveForm, ReasonForm, ReturnForm, ShortenForm
 
 def _posted(request):
     return request.POST if request.method == "POST" else None
+
+
+def _act(http_request, service, **kwargs):
+    """A one-button action (claim, nil return, chase): the service's refusal becomes a message on the next page."""
+    form = forms.Form()
+    done = run_service(form, service, actor=http_request.user, **kwargs)
+    if not done:
+        messages.error(http_request, " ".join(form.non_field_errors()))
+    return done
 
 
 def _partner_only(request):
@@ -93,11 +103,8 @@ def partner_request(request, pk: int):
 @require_POST
 def request_claim(request, pk: int):
     info_request = selectors.get_request_for_partner(request.user, pk)
-    form = ReasonForm(None, rule=services.DECLINE_REASON)
-    if run_service(form, services.request_claim, actor=request.user, request=info_request):
+    if _act(request, services.request_claim, request=info_request):
         messages.success(request, f"You have claimed information request {info_request.contact_reference}.")
-    else:
-        messages.error(request, " ".join(form.non_field_errors()))
     return redirect(info_request.get_partner_url())
 
 
@@ -145,11 +152,8 @@ def return_form(request, pk: int):
 @require_POST
 def nil_return(request, pk: int):
     info_request = selectors.get_request_for_partner(request.user, pk)
-    form = ReasonForm(None, rule=services.DECLINE_REASON)
-    if run_service(form, services.nil_return, actor=request.user, request=info_request):
+    if _act(request, services.nil_return, request=info_request):
         messages.success(request, "Nil return made: the MASH has been told your agency knows nothing.")
-    else:
-        messages.error(request, " ".join(form.non_field_errors()))
     return redirect(info_request.get_partner_url())
 
 
@@ -303,11 +307,8 @@ def request_shorten(request, pk: int):
 def request_chase(request, pk: int):
     info_request = selectors.get_request_for_staff(request.user, pk)
     deny_unless(request.user.has_perm("enquiries.change_informationrequest"))
-    form = ReasonForm(None, rule=services.WITHDRAW_REASON)
-    if run_service(form, services.request_chase, actor=request.user, request=info_request):
+    if _act(request, services.request_chase, request=info_request):
         messages.success(request, f"{info_request.agency} chased.")
-    else:
-        messages.error(request, " ".join(form.non_field_errors()))
     return redirect(info_request.get_absolute_url())
 
 
