@@ -120,6 +120,7 @@ def enquiry_journey(page, base, personas, *, checker=None):
     expect(returns.get_by_test_id(f"panel-request-{police.pk}")).to_contain_text("Red")
     page.goto(f"{base}/contacts/{w.contact.reference}/outcome/")
     expect(page.get_by_test_id("enquiry-outcome-panel")).to_be_visible()
+    expect(page.get_by_test_id(f"outcome-return-{police.pk}")).to_contain_text("What Testshire Police returned")
     check()
     page.get_by_label("No further action").check()
     page.get_by_label("Rationale").fill("Partners' information shows no role for social care.")
