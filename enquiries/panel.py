@@ -27,7 +27,7 @@ def _panel(request, contact) -> dict | None:
     open_enquiry = next((e for e in enquiries if e.state == "open"), None)
     manager = has_role(request.user, Role.MANAGER)
     screening = getattr(contact, "screening", None)  # read with the contact (None: not screened)
-    needs_rating = getattr(settings, "ENQUIRY_NEEDS_APPROVED_RATING", True) and not contact.rating
+    needs_rating = settings.ENQUIRY_NEEDS_APPROVED_RATING and not contact.rating
     may_open = manager and open_enquiry is None and contact.state != "closed"
     return {
         "contact": contact,

@@ -122,7 +122,7 @@ class AskInput:
 def _contact_state_check(contact: Contact, problems: Problems) -> None:
     if contact.state == ContactState.CLOSED:
         problems.add(None, "The outcome of this contact has been decided: no enquiry can be opened")
-    elif getattr(settings, "ENQUIRY_NEEDS_APPROVED_RATING", True) and not contact.rating:
+    elif settings.ENQUIRY_NEEDS_APPROVED_RATING and not contact.rating:
         problems.add(None, "A MASH enquiry needs an approved rating: approve the rating first")
 
 

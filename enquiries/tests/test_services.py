@@ -232,3 +232,16 @@ def test_a_withdrawn_consent_flags_requests_in_flight(personas):
     police = request_for(enquiry, w.police)
     assert police.basis_lost_at is not None
     assert Notification.objects.filter(recipient=personas.police_partner, kind="information_request_paused").exists()
+
+
+def test_without_the_rating_policy_an_unrated_contact_can_be_asked_on_the_any_rating_window(personas, settings):
+    from consent.tests.helpers import family_contact, give_consent
+
+    settings.ENQUIRY_NEEDS_APPROVED_RATING = False
+    contact = family_contact(personas.screener)
+    give_consent(personas.screener, contact)
+    child = contact.subjects.filter(role="subject_child").get().person
+    enquiry = services.enquiry_open(actor=personas.manager, contact=contact, reason="r", need_to_know="n",
+                                    asks=[ask(personas.police, child)])
+    police = enquiry.requests.get()
+    assert police.rating == "" and police.clock_window.rating == "" and police.clock_window.unit == "working_days"
