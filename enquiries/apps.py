@@ -50,6 +50,15 @@ def request_url(request) -> str:
     return _request_url.replace("999999999", str(request.pk))
 
 
+def request_digest_url(kind: str) -> str:
+    """Where a digest of many request escalations links: the partner's inbox (overdue ones for a breach); a MASH
+    manager following it is sent on to the enquiry board. Never the at-risk board, which partners cannot open."""
+    from django.urls import reverse
+
+    inbox = reverse("enquiries:inbox")
+    return inbox if kind == "warning" else f"{inbox}?show=overdue"
+
+
 class EnquiriesConfig(AppConfig):
     name = "enquiries"
     verbose_name = "MASH enquiries"
@@ -96,6 +105,7 @@ class EnquiriesConfig(AppConfig):
             rating=lambda request: request.rating,
             label=request_label,
             url=request_url,
+            digest_url=request_digest_url,
             related=("agency",),
             visible_to=requests_visible_to,
             assigned_to="assigned_to",

@@ -72,3 +72,27 @@ def test_the_child_s_chronology_shows_the_requests(personas, client_for):
     assert "Information request declined: Testshire Schools" in html
     sibling = client_for(personas.manager).get(reverse("contacts:chronology", args=[w.sibling.pk])).content.decode()
     assert "Information request sent" not in sibling  # the sibling was not named in any request
+
+
+def test_a_digest_of_many_request_breaches_links_where_a_partner_can_go(personas, client_for, settings):
+    from .helpers import ask
+
+    settings.NOTIFICATION_DIGEST_AFTER = 1
+    w = world(personas)
+    enquiry = open_enquiry(personas, w, agencies=(w.police,))
+    services.enquiry_add_requests(actor=personas.manager, enquiry=enquiry, asks=[ask(w.education, w.child)])
+    from consent.tests.helpers import family_contact, give_consent
+
+    from .helpers import approve
+
+    other = family_contact(personas.screener, surname="Other")
+    approve(other, personas)
+    give_consent(personas.screener, other)
+    child = other.subjects.filter(role="subject_child").get().person
+    services.enquiry_open(actor=personas.manager, contact=other, reason="r", need_to_know="n",
+                          asks=[ask(w.police, child)])
+    deadlines.sweep(now=request_for(enquiry, w.police).due_at + timedelta(hours=1))
+    digest = Notification.objects.get(recipient=personas.police_partner, kind="escalation.breach.digest")
+    assert client_for(personas.police_partner).get(digest.link).status_code == 200
+    manager_digest = Notification.objects.get(recipient=personas.manager, kind="escalation.breach.digest")
+    assert client_for(personas.manager).get(manager_digest.link).status_code == 302
