@@ -605,6 +605,7 @@ def enquiry_close(*, actor, enquiry: Enquiry, reason: str) -> Enquiry:
         at = timezone.now()
         _withdraw_open(enquiry, actor=actor, reason=f"The enquiry was closed: {reason}", at=at)
         enquiry.state, enquiry.closed_by, enquiry.closed_at = EnquiryState.CLOSED, actor, at
+        enquiry.next_due_at = None  # nothing of it open any more
         enquiry.close_reason = reason
         enquiry.save()
         contributed = (enquiry.requests.select_for_update(of=("self",)).select_related(
@@ -635,6 +636,7 @@ def enquiry_outcome_feedback(*, actor, contact: Contact, outcome, receiving_team
     for enquiry in contact.enquiries.select_for_update().filter(state=EnquiryState.OPEN):
         _withdraw_open(enquiry, actor=actor, reason="The outcome was decided", at=at)
         enquiry.state, enquiry.closed_by, enquiry.closed_at = EnquiryState.CLOSED, actor, at
+        enquiry.next_due_at = None  # nothing of it open any more
         enquiry.close_reason = f"Outcome decided: {kind}"
         enquiry.save()
     contributed = (InformationRequest.objects.select_for_update(of=("self",))
