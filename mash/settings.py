@@ -317,6 +317,8 @@ POLL_SECONDS = env.int("POLL_SECONDS", default=30)
 POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
+# A MASH enquiry needs the contact's rating approved first (the request's clock runs on the window for that rating).
+ENQUIRY_NEEDS_APPROVED_RATING = env_bool("ENQUIRY_NEEDS_APPROVED_RATING", default=True)
 # The largest police notification file a manager may upload (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -58,6 +58,8 @@ class Command(BaseCommand):
             self._daily_work(users)
         if contacts:
             self._consent_demo()
+        if contacts is None or contacts:
+            self._enquiry_demo()
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}"
@@ -97,6 +99,12 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         call_command("seed_consent_demo", stdout=self.stdout)
+
+    def _enquiry_demo(self):
+        """Enquiries with requests in every state, so each demo partner has work (enquiries' own command)."""
+        from django.core.management import call_command
+
+        call_command("seed_enquiry_demo", stdout=self.stdout)
 
     def _front_door(self, users, count: int) -> int:
         """A day's contacts that read like real front-door work (contacts/management/commands/_front_door_demo.py):
