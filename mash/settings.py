@@ -299,7 +299,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_INTERVAL_SECONDS,
         "options": {"expires": DELIVERY_INTERVAL_SECONDS},
     },
+    "purge-drafts": {
+        "task": "contacts.tasks.purge_drafts",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }
+# A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,
+# and at once when its contact is closed.
+DRAFT_KEEP_DAYS = env.int("DRAFT_KEEP_DAYS", default=14)
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
