@@ -245,3 +245,22 @@ def test_without_the_rating_policy_an_unrated_contact_can_be_asked_on_the_any_ra
                                     asks=[ask(personas.police, child)])
     police = enquiry.requests.get()
     assert police.rating == "" and police.clock_window.rating == "" and police.clock_window.unit == "working_days"
+
+
+def test_the_e_mails_partners_get_carry_no_names_and_no_narrative(personas, mailoutbox):
+    from mash.notify import deliver_pending
+
+    w = world(personas)
+    enquiry = open_enquiry(personas, w, people=(w.child, w.mother))
+    police = request_for(enquiry, w.police)
+    services.request_chase(actor=personas.manager, request=police)
+    services.request_withdraw(actor=personas.manager, request=police, reason="Police already know the family.")
+    deliver_pending()
+    to_partners = [m for m in mailoutbox if set(m.to) & {personas.police_partner.email, personas.health_partner.email,
+                                                           w.education_partner.email}]
+    assert len(to_partners) >= 5
+    for message in to_partners:
+        text = message.subject + message.body
+        assert w.contact.reference in text
+        for word in ("Ava", "Brown", "Jane", "hungry", "Jo Teacher"):
+            assert word not in text, (word, text)
