@@ -355,3 +355,28 @@ def test_asking_one_more_agency_from_the_page(personas):
                             f"people_{w.education.pk}": [w.child.pk, w.sibling.pk]})
     assert response.status_code == 302
     assert set(enquiry.requests.values_list("agency_id", flat=True)) == {w.police.pk, w.education.pk}
+
+
+def test_a_draft_is_saved_shown_again_and_submitted_under_the_admin_s_headings(personas, enquiry_world):
+    from enquiries.models import ReturnHeading
+
+    w = enquiry_world
+    ReturnHeading.objects.create(agency_kind="police", heading="Custody records", position=1)
+    ReturnHeading.objects.create(agency_kind="police", heading="Missing episodes", position=2)
+    police = w.requests[w.police.pk]
+    url = reverse("enquiries:return", args=[police.pk])
+    p = signed_in(personas.police_partner)
+    form = p.get(url).content.decode()
+    assert "Custody records" in form and "Missing episodes" in form and "Domestic abuse history" not in form
+    assert p.post(url, {"section_1": "Missing twice in March.", "action": "save"}).status_code == 302
+    draft = AgencyReturn.objects.get(request=police)
+    assert draft.status == "draft" and draft.sections[1] == {"heading": "Missing episodes",
+                                                            "text": "Missing twice in March."}
+    police.refresh_from_db()
+    assert police.state == "in_progress" and police.assigned_to == personas.police_partner
+    assert "Missing twice in March." in p.get(url).content.decode()
+    assert p.post(url, {"section_1": "Missing twice in March.", "brag": "amber", "brag_rationale": "Missing.",
+                        "action": "submit"}).status_code == 302
+    assert AgencyReturn.objects.get(request=police).status == "submitted"
+    # Submitted: the page offers a correction, a new version with a reason.
+    assert "Correct your agency" in p.get(url).content.decode()
