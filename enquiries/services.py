@@ -19,7 +19,7 @@ from consent.services import disclosure_record
 from contacts.codes import CHILD_ROLES, ContactState
 from contacts.models import Contact, Person
 from mash import deadlines, notify
-from mash.access import Role, has_role, is_mash_staff
+from mash.access import Role, has_role
 from mash.audit import audit_record
 from mash.codes import Brag, Stage
 from mash.deadlines import group_member_ids
@@ -678,6 +678,3 @@ def requests_basis_lost(*, actor, contact: Contact, lost) -> int:
         flagged += 1
     return flagged
 
-
-def may_manage(user) -> bool:
-    return has_role(user, Role.MANAGER) and is_mash_staff(user)
