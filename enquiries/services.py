@@ -102,6 +102,11 @@ def _must_be_partner_of(actor, request: InformationRequest) -> None:
         raise DomainError("Only a partner of the agency asked can do this")
 
 
+def _must_be_manager(actor) -> None:
+    if not has_role(actor, Role.MANAGER):
+        raise DomainError("Only a MASH manager can do this")
+
+
 def _must_be_open(request: InformationRequest) -> None:
     if request.state not in OPEN_REQUEST_STATES:
         raise DomainError(f"This request is {request.get_state_display().lower()}: nothing more can be done to it")
@@ -223,6 +228,7 @@ def _request_create(*, actor, enquiry: Enquiry, contact: Contact, agency, questi
 
 def enquiry_open(*, actor, contact: Contact, reason: str, need_to_know: str, asks: list[AskInput]) -> Enquiry:
     """A manager opens a MASH enquiry on a contact and asks each chosen agency its own question."""
+    _must_be_manager(actor)
     problems = Problems()
     reason = REASON.check(reason, problems)
     need_to_know = NEED_TO_KNOW.check(need_to_know, problems)
@@ -251,6 +257,7 @@ def enquiry_open(*, actor, contact: Contact, reason: str, need_to_know: str, ask
 
 def enquiry_add_requests(*, actor, enquiry: Enquiry, asks: list[AskInput]) -> list[InformationRequest]:
     """Ask more agencies in an open enquiry."""
+    _must_be_manager(actor)
     problems = Problems()
     with transaction.atomic():
         contact = _lock_contact(enquiry.contact)
@@ -282,6 +289,7 @@ def _close_request(request: InformationRequest, *, state: str, actor, reason: st
 
 def request_withdraw(*, actor, request: InformationRequest, reason: str) -> InformationRequest:
     """A manager withdraws a request (with a reason); the agency's partners are told."""
+    _must_be_manager(actor)
     problems = Problems()
     reason = WITHDRAW_REASON.check(reason, problems)
     problems.raise_if_any()
@@ -305,6 +313,7 @@ SHORTEN_REASON = Text("reason", "Why this request is needed sooner", max_length=
 
 def request_shorten(*, actor, request: InformationRequest, due_at, reason: str) -> InformationRequest:
     """A manager brings one request's deadline forward, with a reason; the agency's partners are told."""
+    _must_be_manager(actor)
     problems = Problems()
     reason = SHORTEN_REASON.check(reason, problems)
     if due_at is None:
@@ -339,6 +348,7 @@ def request_shorten(*, actor, request: InformationRequest, due_at, reason: str) 
 
 def request_chase(*, actor, request: InformationRequest) -> InformationRequest:
     """A manager chases a request: logged, and the agency's partners are told."""
+    _must_be_manager(actor)
     with transaction.atomic():
         request = _lock_request(request)
         _must_be_open(request)
@@ -594,6 +604,7 @@ def _feedback(*, actor, contact: Contact, requests, subject: str, body: str, con
 def enquiry_close(*, actor, enquiry: Enquiry, reason: str) -> Enquiry:
     """A manager closes an enquiry before the outcome: open requests are withdrawn (each agency told), and every
     agency that contributed is told the enquiry has closed and why."""
+    _must_be_manager(actor)
     problems = Problems()
     reason = CLOSE_REASON.check(reason, problems)
     problems.raise_if_any()

@@ -37,7 +37,7 @@ for name in ("manager", "police", "health", "school"):
 
 # Each partner sees their own agency's requests, and nothing of another's.
 for name in ("police", "health", "school"):
-    html = clients[name].get("/partner/").content.decode()
+    html = clients[name].get("/partner/?show=all").content.decode()
     own = InformationRequest.objects.filter(agency=users[name].agency)
     others = InformationRequest.objects.exclude(agency=users[name].agency)
     assert own.exists() and all(f'data-testid="request-{r.pk}"' in html for r in own), name

@@ -264,3 +264,21 @@ def test_the_e_mails_partners_get_carry_no_names_and_no_narrative(personas, mail
         assert w.contact.reference in text
         for word in ("Ava", "Brown", "Jane", "hungry", "Jo Teacher"):
             assert word not in text, (word, text)
+
+
+def test_only_a_manager_opens_withdraws_chases_or_closes(personas):
+    w = world(personas)
+    with pytest.raises(DomainError, match="MASH manager"):
+        services.enquiry_open(actor=personas.screener, contact=w.contact, reason="r", need_to_know="n",
+                              asks=[ask(w.police, w.child)])
+    enquiry = open_enquiry(personas, w, agencies=(w.police,))
+    police = request_for(enquiry, w.police)
+    for call in (lambda: services.request_withdraw(actor=personas.screener, request=police, reason="r"),
+                 lambda: services.request_chase(actor=personas.police_partner, request=police),
+                 lambda: services.enquiry_close(actor=personas.screener, enquiry=enquiry, reason="r"),
+                 lambda: services.enquiry_add_requests(actor=personas.screener, enquiry=enquiry,
+                                                       asks=[ask(w.education, w.child)])):
+        with pytest.raises(DomainError, match="MASH manager"):
+            call()
+    police.refresh_from_db()
+    assert police.state == "requested" and enquiry.requests.count() == 1
