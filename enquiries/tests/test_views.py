@@ -380,3 +380,17 @@ def test_a_draft_is_saved_shown_again_and_submitted_under_the_admin_s_headings(p
     assert AgencyReturn.objects.get(request=police).status == "submitted"
     # Submitted: the page offers a correction, a new version with a reason.
     assert "Correct your agency" in p.get(url).content.decode()
+
+
+def test_the_partner_s_request_page_says_when_the_outcome_was_shared(personas, enquiry_world):
+    from contacts import services as contact_services
+
+    w = enquiry_world
+    police = w.requests[w.police.pk]
+    services.nil_return(actor=personas.police_partner, request=police)
+    contact_services.outcome_decide(actor=personas.manager, contact=w.contact, kind="nfa", rationale="r",
+                                    summary="s")
+    html = signed_in(personas.police_partner).get(police.get_partner_url()).content.decode()
+    assert 'data-testid="outcome-told"' in html
+    html = signed_in(w.education_partner).get(w.requests[w.education.pk].get_partner_url()).content.decode()
+    assert 'data-testid="outcome-told"' not in html and "Withdrawn" in html
