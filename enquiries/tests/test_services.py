@@ -282,3 +282,37 @@ def test_only_a_manager_opens_withdraws_chases_or_closes(personas):
             call()
     police.refresh_from_db()
     assert police.state == "requested" and enquiry.requests.count() == 1
+
+
+@pytest.mark.parametrize("field", ["reason", "need_to_know", "question"])
+def test_any_text_is_either_kept_as_typed_or_refused_on_its_field(personas, field):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    w = world(personas)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text=st.text(max_size=60) | st.sampled_from(["", " ", "<a href=x>", "a\x00b", "x" * 5001]))
+    def check(text):
+        inputs = {"reason": "r", "need_to_know": "n", "question": "q", field: text}
+        try:
+            with transaction.atomic():
+                enquiry = services.enquiry_open(
+                    actor=personas.manager, contact=w.contact, reason=inputs["reason"],
+                    need_to_know=inputs["need_to_know"],
+                    asks=[services.AskInput(agency_id=w.police.pk, question=inputs["question"], people=(w.child.pk,))])
+                kept = enquiry.requests.get().question if field == "question" else getattr(enquiry, field)
+                assert kept == text.strip()
+                raise _Undo
+        except _Undo:
+            pass
+        except DomainError as error:
+            wanted = f"question_{w.police.pk}" if field == "question" else field
+            assert error.messages_for(wanted), error.errors
+        assert not Enquiry.objects.exists()
+
+    check()
+
+
+class _Undo(Exception):
+    """Rolls a successful open back, so each example starts from no enquiry."""
