@@ -8,6 +8,7 @@ from mash.codes import Brag, stage_label
 from mash.deadlines import Clocked
 
 from . import identifiers
+from .census import Ethnicity, Sex, UpnUnknown
 from .codes import (
     Channel,
     ConsentAnswer,
@@ -31,6 +32,14 @@ class Person(models.Model):
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
+    # What the national returns need (CIN census names; contacts.census has the codes and the rules). All optional:
+    # recorded at intake or screening where known, never needed to save a contact.
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
+    disabilities = models.JSONField("disabilities (CIN codes)", default=list, blank=True)
+    upn = models.CharField("UPN", max_length=13, blank=True)
+    upn_unknown = models.CharField("why the UPN is not known", max_length=3, choices=UpnUnknown.choices, blank=True)
+    la_child_id = models.CharField("local child ID", max_length=20, blank=True)
     # Stored match keys, so that finding candidates is an index lookup (contacts.matching, contacts.search), all
     # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex and Metaphone), and
     # the date of birth with day and month in order (a swapped date has the same key).
@@ -75,6 +84,7 @@ class Person(models.Model):
                 condition=Q(date_of_birth__isnull=True) | Q(expected_date_of_birth__isnull=True),
                 name="person_born_or_expected_not_both",
             ),
+            models.CheckConstraint(condition=Q(upn="") | Q(upn_unknown=""), name="person_upn_or_reason_not_both"),
         ]
 
     def __str__(self):

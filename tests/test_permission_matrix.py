@@ -73,6 +73,7 @@ MATRIX = {
     "contacts/import/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
     "contacts/people/<int:pk>/": ({"GET"}, mash_record(), {"pk": "person"}),
     "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
+    "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
