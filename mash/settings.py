@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "contacts",
     "enquiries",
     "consent",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -309,6 +310,11 @@ POLL_SECONDS = env.int("POLL_SECONDS", default=30)
 POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
+# Issue 12, the national returns. Outcomes that make a contact a referral (statutory assessment by default).
+REFERRAL_OUTCOMES = env.list("REFERRAL_OUTCOMES", default=["s17_assessment", "strategy_s47"])
+# The council's three-digit DfE local authority code, and the software named in the CIN census header.
+LA_CODE = env.str("LA_CODE", default="999")
+CIN_SOFTWARE_CODE = env.str("CIN_SOFTWARE_CODE", default="MASH front door")
 # The largest police notification file a manager may upload (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

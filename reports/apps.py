@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = "National returns and performance"
+
+    def ready(self):
+        from contacts.signals import outcome_decided
+        from mash import access
+        from mash.access import Role
+
+        from . import actions  # noqa: F401 (registers the reports audit actions)
+        from .receivers import outcome_referrals
+
+        outcome_decided.connect(outcome_referrals, dispatch_uid="reports.outcome_referrals")
+        access.grant(Role.MANAGER, ["reports.view_referral", "reports.export_returns"])
