@@ -27,5 +27,6 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("partner/", include("enquiries.urls")),
     path("consent/", include("consent.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

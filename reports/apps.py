@@ -7,11 +7,12 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from contacts.signals import outcome_decided
-        from mash import access
+        from mash import access, site
         from mash.access import Role
 
         from . import actions  # noqa: F401 (registers the reports audit actions)
         from .receivers import outcome_referrals
 
         outcome_decided.connect(outcome_referrals, dispatch_uid="reports.outcome_referrals")
+        site.add_navigation("reports:returns", "National returns", roles={Role.MANAGER}, order=60)
         access.grant(Role.MANAGER, ["reports.view_referral", "reports.export_returns"])

@@ -8,6 +8,7 @@ from contacts.codes import CHILD_ROLES
 from mash.audit import audit_record
 from mash.errors import DomainError
 
+from . import annex_a, rules
 from .actions import ReportAction
 from .models import Referral
 
@@ -56,3 +57,14 @@ def referral_nfa_record(*, actor, referral: Referral) -> Referral:
                      changes={"referral": referral.pk, "person": referral.person_id,
                               "summary": f"The referral of {referral.person} ended with no further action"})
     return referral
+
+
+def annex_a_export(*, actor, start, end, target) -> annex_a.Written:
+    """Write Ofsted's Annex A lists for the period to `target` and record who took them. Refuses a bad period
+    (reports.rules.period_clean) before reading anything."""
+    start, end = rules.period_clean(start=start, end=end)
+    written = annex_a.annex_a_write(target, annex_a.Period(start, end))
+    audit_record(actor=actor, action=ReportAction.ANNEX_A_DOWNLOADED, changes={
+        "start": start.isoformat(), "end": end.isoformat(), "list1_rows": written.list1,
+        "list3_rows": written.list3})
+    return written

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.returns, name="returns"),
+    path("annex-a/", views.annex_a_download, name="annex_a"),
+]
