@@ -8,6 +8,21 @@ from django.db.models import Q
 from contacts.codes import OutcomeKind, ReferralSource
 
 
+class PrimaryNeed(models.TextChoices):
+    """CIN census PrimaryNeedCode."""
+
+    N1 = "N1", "Abuse, neglect and exploitation"
+    N2 = "N2", "Child's disability"
+    N3 = "N3", "Parental disability or illness"
+    N4 = "N4", "Family in acute stress"
+    N5 = "N5", "Family dysfunction"
+    N6 = "N6", "Socially unacceptable behaviour"
+    N7 = "N7", "Low income"
+    N8 = "N8", "Absent parenting"
+    N9 = "N9", "Cases other than children in need"
+    N0 = "N0", "Not stated"
+
+
 class Referral(models.Model):
     """A contact that became a referral to children's social care, for one child named on it.
 
@@ -24,6 +39,9 @@ class Referral(models.Model):
     # ReferralSource: the contact's source, copied (a contact's source is what the referrer was).
     source = models.CharField("referral source (CIN code)", max_length=2, choices=ReferralSource.choices)
     route = models.CharField(max_length=32, choices=OutcomeKind.choices)
+    # PrimaryNeedCode: N1 (abuse or neglect) for a section 47 route, where the concern is significant harm;
+    # otherwise N0 (not stated) until the assessment says (the census needs one for a referral with further action).
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, default="N0")
     # ReferralNFA: the referral ended with no further action (recorded by a manager when it does).
     nfa = models.BooleanField("ended with no further action", default=False)
     nfa_recorded_at = models.DateTimeField(null=True, blank=True)

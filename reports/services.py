@@ -4,11 +4,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.codes import CHILD_ROLES
+from contacts.codes import CHILD_ROLES, OutcomeKind
 from mash.audit import audit_record
 from mash.errors import DomainError
 
-from . import annex_a, rules
+from . import annex_a, cin, rules
 from .actions import ReportAction
 from .models import Referral
 
@@ -34,6 +34,7 @@ def referrals_record(*, actor, contact, outcome, receiving_team=None, allocated_
         referrals = Referral.objects.bulk_create([
             Referral(contact=contact, person=child, referral_date=day, source=contact.referral_source,
                      route=outcome.kind, allocated_team=receiving_team,
+                     primary_need="N1" if outcome.kind == OutcomeKind.STRATEGY_S47 else "N0",
                      allocated_worker=allocated_worker or child.allocated_worker)
             for child in children
         ])
@@ -67,4 +68,20 @@ def annex_a_export(*, actor, start, end, target) -> annex_a.Written:
     audit_record(actor=actor, action=ReportAction.ANNEX_A_DOWNLOADED, changes={
         "start": start.isoformat(), "end": end.isoformat(), "list1_rows": written.list1,
         "list3_rows": written.list3})
+    return written
+
+
+NO_REFERRALS = "There are no referrals in this census year: there is nothing to return"
+
+
+def cin_census_export(*, actor, year, target) -> cin.Written:
+    """Write the CIN census file (referral module) for the census year to `target`, and record who took it."""
+    year = rules.census_year_clean(year)
+    census = cin.CensusYear(year)
+    if not Referral.objects.filter(referral_date__gte=census.start,
+                                   referral_date__lte=census.reference_date).exists():
+        raise DomainError(NO_REFERRALS, field="year")
+    written = cin.cin_census_write(target, census)
+    audit_record(actor=actor, action=ReportAction.CIN_CENSUS_DOWNLOADED, changes={
+        "year": year, "children": written.children, "referrals": written.referrals})
     return written

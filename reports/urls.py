@@ -6,4 +6,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.returns, name="returns"),
     path("annex-a/", views.annex_a_download, name="annex_a"),
+    path("cin-census/", views.cin_census_download, name="cin_census"),
 ]

@@ -3,6 +3,7 @@ audited by the service that makes it."""
 
 import tempfile
 
+from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -43,3 +44,18 @@ def annex_a_download(request):
                             filename=f"annex-a-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.xlsx")
     target.close()
     return _page(request, period_form=form, status=400)
+
+
+@require_GET
+@require_perms("reports.export_returns")
+def cin_census_download(request):
+    form = CensusYearForm(request.GET)
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    if form.is_valid() and run_service(form, services.cin_census_export, actor=request.user, target=target,
+                                       year=form.cleaned_data.get("year")):
+        target.seek(0)
+        year = form.cleaned_data["year"]
+        return FileResponse(target, as_attachment=True, content_type="application/xml",
+                            filename=f"cin-census-{year}-{settings.LA_CODE}.xml")
+    target.close()
+    return _page(request, census_form=form, status=400)

@@ -1,7 +1,7 @@
 """Run by tests/test_returns_sqlite.py in a process of its own, on SQLite (`make run`'s default database).
 
 Contacts become referrals on SQLite; a manager downloads Ofsted's Annex A workbook (List 3 counts a child's
-earlier referral, a subquery with date arithmetic that both databases must run).
+earlier referral, a subquery with date arithmetic that both databases must run) and the CIN census file.
 """
 
 import io
@@ -67,4 +67,16 @@ list3 = [[c.value for c in row] for row in book["List 3"].iter_rows(min_row=2)]
 assert [row[6] for row in list1] == ["q) 6: Police", "e) 2A: Schools"], list1
 assert [row[8] for row in list3] == [0, 1], list3
 assert list3[0][1:3] == ["b) Female", "a) WBRI"], list3
+
+# The CIN census file for the current collection year: one child (Ava), two referrals.
+from lxml import etree  # noqa: E402
+
+from reports.rules import census_years  # noqa: E402
+
+response = client.get("/reports/cin-census/", {"year": census_years()[0]})
+assert response.status_code == 200, response.content.decode()[:2000]
+document = etree.fromstring(b"".join(response.streaming_content))
+schema = etree.XMLSchema(etree.parse("reports/specs/CIN_schema_2026.xsd"))
+schema.assertValid(document)
+assert len(document.findall("Children/Child")) == 1 and len(document.findall("Children/Child/CINdetails")) == 2
 print("sqlite returns ok")

@@ -76,6 +76,7 @@ MATRIX = {
     "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
     "reports/": ({"GET"}, mash_only(screener=DENIED), {}),
     "reports/annex-a/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "reports/cin-census/": ({"GET"}, mash_only(screener=DENIED), {}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
