@@ -1,7 +1,7 @@
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from simple_history.models import HistoricalRecords
 
 from mash.codes import Brag, stage_label
@@ -34,12 +34,15 @@ class Person(models.Model):
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
     # What the national returns need (CIN census names; contacts.census has the codes and the rules). All optional:
     # recorded at intake or screening where known, never needed to save a contact.
-    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
-    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
-    disabilities = models.JSONField("disabilities (CIN codes)", default=list, blank=True)
-    upn = models.CharField("UPN", max_length=13, blank=True)
-    upn_unknown = models.CharField("why the UPN is not known", max_length=3, choices=UpnUnknown.choices, blank=True)
-    la_child_id = models.CharField("local child ID", max_length=20, blank=True)
+    # Database defaults too: the bulk loaders (seed_bench's COPY) name only the columns they fill.
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True, default="", db_default="")
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True, default="", db_default="")
+    disabilities = models.JSONField("disabilities (CIN codes)", default=list, blank=True,
+                                    db_default=Value([], output_field=models.JSONField()))
+    upn = models.CharField("UPN", max_length=13, blank=True, default="", db_default="")
+    upn_unknown = models.CharField("why the UPN is not known", max_length=3, choices=UpnUnknown.choices, blank=True,
+                                   default="", db_default="")
+    la_child_id = models.CharField("local child ID", max_length=20, blank=True, default="", db_default="")
     # Stored match keys, so that finding candidates is an index lookup (contacts.matching, contacts.search), all
     # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex and Metaphone), and
     # the date of birth with day and month in order (a swapped date has the same key).
