@@ -15,4 +15,6 @@ class ReportsConfig(AppConfig):
 
         outcome_decided.connect(outcome_referrals, dispatch_uid="reports.outcome_referrals")
         site.add_navigation("reports:returns", "National returns", roles={Role.MANAGER}, order=60)
-        access.grant(Role.MANAGER, ["reports.view_referral", "reports.export_returns"])
+        site.add_navigation("reports:performance", "Performance", roles={Role.MANAGER, Role.PARTNER}, order=55)
+        access.grant(Role.MANAGER, ["reports.view_referral", "reports.export_returns", "reports.view_performance"])
+        access.grant(Role.PARTNER, ["reports.view_performance"])

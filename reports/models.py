@@ -65,7 +65,8 @@ class Referral(models.Model):
             models.Index(fields=["referral_date"], name="referral_date"),
             models.Index(fields=["person", "referral_date"], name="referral_person_date"),
         ]
-        permissions = [("export_returns", "Can download the national returns (Annex A, CIN census)")]
+        permissions = [("export_returns", "Can download the national returns (Annex A, CIN census)"),
+                       ("view_performance", "Can see the performance figures (a partner: their agency's only)")]
 
     def __str__(self):
         return f"Referral of {self.person} from {self.contact} on {self.referral_date:%d/%m/%Y}"

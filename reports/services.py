@@ -85,3 +85,10 @@ def cin_census_export(*, actor, year, target) -> cin.Written:
     audit_record(actor=actor, action=ReportAction.CIN_CENSUS_DOWNLOADED, changes={
         "year": year, "children": written.children, "referrals": written.referrals})
     return written
+
+
+def performance_download_record(*, actor, table: str, start, end) -> None:
+    """Who took a table of the performance figures away, and for which period (the figures are counts, but a
+    partner's are their agency's)."""
+    audit_record(actor=actor, action=ReportAction.DASHBOARD_DOWNLOADED,
+                 changes={"table": table, "start": start.isoformat(), "end": end.isoformat()})

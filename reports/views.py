@@ -1,17 +1,22 @@
 """The national returns page: Ofsted's Annex A lists and the CIN census file, for managers. Every download is
 audited by the service that makes it."""
 
+import csv
 import tempfile
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from mash.access import require_perms
-from mash.forms import run_service
+from mash.errors import DomainError
+from mash.forms import add_domain_errors, run_service
 
-from . import services
+from . import performance, rules, services
+from .annex_a import Period
 from .forms import CensusYearForm, PeriodForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,3 +64,62 @@ def cin_census_download(request):
                             filename=f"cin-census-{year}-{settings.LA_CODE}.xml")
     target.close()
     return _page(request, census_form=form, status=400)
+
+
+def _performance_period(request):
+    """The period asked for (this month so far when nothing was asked), or the form with its errors."""
+    if not any(key.startswith(("start", "end")) for key in request.GET):
+        period = performance.default_period(timezone.localdate())
+        return PeriodForm(initial={"start": period.start, "end": period.end}), period
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    try:
+        start, end = rules.period_clean(start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+    except DomainError as error:
+        add_domain_errors(error, form)
+        return form, None
+    return form, Period(start, end)
+
+
+@require_GET
+@require_perms("reports.view_performance")
+def performance_dashboard(request):
+    form, period = _performance_period(request)
+    context = {"form": form, "partner_agency": request.user.agency
+               if performance.scope_sources(request.user) is not None else None}
+    if period is None:
+        return render(request, "reports/performance.html", context, status=400)
+    previous = performance.previous_period(period)
+    tables = performance.figures(user=request.user, period=period)
+    context.update(period=period, previous=previous, tables=tables, query=_period_query(period),
+                   header=tables[0].header(period, previous))
+    return render(request, "reports/performance.html", context)
+
+
+def _period_query(period) -> str:
+    return urlencode({"start-day": period.start.day, "start-month": period.start.month,
+                      "start-year": period.start.year, "end-day": period.end.day, "end-month": period.end.month,
+                      "end-year": period.end.year})
+
+
+@require_GET
+@require_perms("reports.view_performance")
+def performance_csv(request, key: str):
+    form, period = _performance_period(request)
+    if period is None:
+        return render(request, "reports/performance.html", {"form": form}, status=400)
+    tables = {t.key: t for t in performance.figures(user=request.user, period=period)}
+    if key not in tables:
+        raise Http404("No such table")
+    table = tables[key]
+    services.performance_download_record(actor=request.user, table=key, start=period.start, end=period.end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"{key}-{period.start:%Y-%m-%d}-to-{period.end:%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    previous = performance.previous_period(period)
+    writer.writerow([performance.csv_safe(cell) for cell in [table.title, *table.header(period, previous)[1:]]])
+    for row in table.rows:
+        writer.writerow([performance.csv_safe(cell) for cell in row])
+    return response

@@ -79,4 +79,12 @@ document = etree.fromstring(b"".join(response.streaming_content))
 schema = etree.XMLSchema(etree.parse("reports/specs/CIN_schema_2026.xsd"))
 schema.assertValid(document)
 assert len(document.findall("Children/Child")) == 1 and len(document.findall("Children/Child/CINdetails")) == 2
+
+# The performance figures and a table's CSV.
+query = {"start-day": 1, "start-month": today.month, "start-year": today.year, "end-day": today.day,
+         "end-month": today.month, "end-year": today.year}
+page = client.get("/reports/performance/", query)
+assert page.status_code == 200 and 'data-testid="table-conversion"' in page.content.decode()
+rows = client.get("/reports/performance/conversion.csv", query).content.decode().splitlines()
+assert rows[1:3] == ["Outcomes decided,2,0", "Became referrals,2,0"], rows
 print("sqlite returns ok")
