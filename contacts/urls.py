@@ -17,6 +17,7 @@ urlpatterns = [
     path("search/", views_search.person_search, name="search"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
+    path("people/<int:pk>/returns/", views.person_census_facts, name="census_facts"),
     path("people/<int:pk>/chronology/", views_chronology.child_chronology, name="chronology"),
     path("people/<int:pk>/chronology/print/", views_chronology.child_chronology_print, name="chronology_print"),
     path("<str:reference>/", views.contact_detail, name="detail"),

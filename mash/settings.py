@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "contacts",
     "enquiries",
     "consent",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -319,6 +320,11 @@ POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
 # A MASH enquiry needs the contact's rating approved first (the request's clock runs on the window for that rating).
 ENQUIRY_NEEDS_APPROVED_RATING = env_bool("ENQUIRY_NEEDS_APPROVED_RATING", default=True)
+# Issue 12, the national returns. Outcomes that make a contact a referral (statutory assessment by default).
+REFERRAL_OUTCOMES = env.list("REFERRAL_OUTCOMES", default=["s17_assessment", "strategy_s47"])
+# The council's three-digit DfE local authority code, and the software named in the CIN census header.
+LA_CODE = env.str("LA_CODE", default="999")
+CIN_SOFTWARE_CODE = env.str("CIN_SOFTWARE_CODE", default="MASH front door")
 # The largest police notification file a manager may upload (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -27,5 +27,6 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("", include("enquiries.urls")),  # the partner portal (partner/) and the MASH side of enquiries (enquiries/)
     path("consent/", include("consent.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -73,6 +73,14 @@ MATRIX = {
     "contacts/import/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
     "contacts/people/<int:pk>/": ({"GET"}, mash_record(), {"pk": "person"}),
     "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
+    "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
+    "reports/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "reports/annex-a/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "reports/cin-census/": ({"GET"}, mash_only(screener=DENIED), {}),
+    # Managers see every contact's figures, a partner their own agency's.
+    "reports/performance/": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK), {}),
+    "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
+                                           {"key": "performance_table"}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
@@ -180,6 +188,7 @@ def world(personas):
         "escalation": Escalation.objects.get(target_id=breached.pk, kind="breach").pk,
         "new_contact_form": "contact",
         "screening_form": "screening",
+        "performance_table": "sources",
         **consent_world(personas, contact),
         **enquiry_world(personas),
     }
@@ -232,7 +241,7 @@ def test_every_url_has_an_access_decision():
 
 def _path(route: str, args: dict, world: dict) -> str:
     path = route
-    for converter in ("<int:pk>", "<str:reference>", "<slug:form>"):
+    for converter in ("<int:pk>", "<str:reference>", "<slug:form>", "<slug:key>"):
         name = converter.strip("<>").split(":")[1]
         if converter in path:
             path = path.replace(converter, str(world[args[name]]))

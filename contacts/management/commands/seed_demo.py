@@ -56,6 +56,8 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             made = self._front_door(users, contacts)
             self._daily_work(users)
+            if contacts is None or contacts > 0:
+                self._returns_demo()
         if contacts:
             self._consent_demo()
         if contacts is None or contacts:
@@ -105,6 +107,13 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         call_command("seed_enquiry_demo", stdout=self.stdout)
+
+    def _returns_demo(self):
+        """Issue 12: the children's facts for the national returns, and this year's referrals (reports' own command:
+        contacts does not import reports)."""
+        from django.core.management import call_command
+
+        call_command("seed_returns_demo", stdout=self.stdout)
 
     def _front_door(self, users, count: int) -> int:
         """A day's contacts that read like real front-door work (contacts/management/commands/_front_door_demo.py):
