@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "pgtrigger",  # database triggers on PostgreSQL (e.g. published threshold documents never change)
+    "django_otp",  # the second factor for everyone (mash.mfa)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "mash",
     "agencies",
     "contacts",
@@ -86,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A second factor for everyone (django-otp): signed in with a password alone reaches only the code step.
+    "django_otp.middleware.OTPMiddleware",
+    "mash.mfa.middleware.RequireVerifiedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,6 +164,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# The second factor (django-otp, mash.mfa): TOTP from an authenticator app, and single-use recovery codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"{SERVICE_NAME} ({COUNCIL_NAME})")
+MFA_RECOVERY_CODES = env.int("MFA_RECOVERY_CODES", default=10)
 
 # Idle timeout: the session lasts this long after the last request, then the user signs in again.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
