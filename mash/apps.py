@@ -23,6 +23,11 @@ class MashConfig(AppConfig):
             "auth.view_group",
         ])
         post_migrate.connect(access.sync_roles, dispatch_uid="mash.sync_roles")
+        from django.contrib.auth.signals import user_logged_in
+
+        from .session_timeout import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="mash.session_timeout.signed_in_at")
         # A user's groups decide what they see: pages they have open refresh (mash.polling).
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed

@@ -48,6 +48,16 @@ if DEBUG:
 else:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: production refuses to start without it
 
+# A placeholder or a short key stops production start-up too: sessions, the CSRF token and password reset links
+# are signed with it. At least 50 characters, not the example file's, not Django's development key.
+_PLACEHOLDERS = ("change-me", "changeme", "replace-me", "placeholder", "your-secret", "django-insecure")
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+                  or any(word in SECRET_KEY.lower() for word in _PLACEHOLDERS)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder or too short: set it to at least 50 random characters, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(60))'`"
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -92,6 +102,9 @@ MIDDLEWARE = [
     # A second factor for everyone (django-otp): signed in with a password alone reaches only the code step.
     "django_otp.middleware.OTPMiddleware",
     "mash.mfa.middleware.RequireVerifiedMiddleware",
+    # A session ends SESSION_ABSOLUTE_HOURS after signing in; no page with personal data is stored by a browser.
+    "mash.session_timeout.AbsoluteLifetimeMiddleware",
+    "mash.session_timeout.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,6 +181,9 @@ AXES_VERBOSE = False
 # The second factor (django-otp, mash.mfa): TOTP from an authenticator app, and single-use recovery codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"{SERVICE_NAME} ({COUNCIL_NAME})")
 MFA_RECOVERY_CODES = env.int("MFA_RECOVERY_CODES", default=10)
+
+# Absolute lifetime: however busy, a session ends this long after signing in (mash.session_timeout).
+SESSION_ABSOLUTE_HOURS = env.float("SESSION_ABSOLUTE_HOURS", default=10)
 
 # Idle timeout: the session lasts this long after the last request, then the user signs in again.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
