@@ -42,6 +42,9 @@ def env_bool(name: str, *, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", default=False)
 # Demo logins are printed on the login page only in DEBUG or with this flag on.
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
+# seed_bench (users with a known password, contacts emptied) runs only with DEBUG or this on, into a database whose
+# name says "bench".
+BENCH_MODE = env_bool("BENCH_MODE", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-development-only-key-do-not-deploy")

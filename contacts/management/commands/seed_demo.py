@@ -109,11 +109,13 @@ class Command(BaseCommand):
                 user = User(
                     username=username, first_name=first, last_name=last, agency=agencies[kind],
                     job_title=title, email=f"{username}@demo.anytown.gov.uk",
-                    is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                    is_staff=role == Role.ADMIN,  # an administrator is no superuser (issue 13)
                 )
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             user.groups.add(Group.objects.get(name=role.value))
+            if user.is_superuser:  # a demo seeded before issue 13: administrators are no superusers
+                type(user).objects.filter(pk=user.pk).update(is_superuser=False)
             demo_totp_device(user)
             users[username] = user
         return users
