@@ -52,3 +52,15 @@ def audit_trail(target: models.Model):
     return AuditEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
     ).select_related("actor")
+
+
+AUDIT_TRIGGER = "mash.AuditEvent:audit_append_only"
+
+
+def audit_rewrite():
+    """A context in which audit rows may be changed or deleted (django-pgtrigger's ignore, this connection and
+    transaction only). For the retention job's destruction and the demo and bench seeders: nothing a person's
+    request reaches. Everything else is refused by the database."""
+    import pgtrigger
+
+    return pgtrigger.ignore(AUDIT_TRIGGER)
