@@ -25,6 +25,10 @@ class ContactAction(models.TextChoices):
     PEOPLE_SEARCHED = "people.searched", "Searched for a child"
     CONTACT_ASSIGNED = "contact.assigned", "Assigned"
     CONTACT_TAKEN_OVER = "contact.taken_over", "Taken over from another screener"
+    # Issue 13: every look at a child is on record, lists and search results included.
+    CONTACT_LISTED = "contact.listed", "Contact shown in a work queue"
+    PERSON_FOUND = "person.found", "Shown in search results"
+    LOOKS_VIEWED = "looks.viewed", "Who has looked at this child viewed"
 
 
 register_actions(ContactAction)
