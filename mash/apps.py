@@ -13,7 +13,14 @@ class MashConfig(AppConfig):
         site.add_navigation("at_risk", "At risk", roles=access.MASH_ROLES, order=40)
         site.add_navigation("notifications", "Notifications", roles=set(Role), order=90)
         site.add_navigation("mfa_people", "Second factors", roles={Role.MANAGER, Role.ADMIN}, order=95)
+        from . import notify
         from .mfa import actions  # noqa: F401 (registers the second factor's audit actions)
+        from .models import EscalationKind
+
+        notify.register_kinds({f"escalation.{kind.value}": label for kind, label in
+                               zip(EscalationKind, EscalationKind.labels, strict=True)})
+        notify.register_kinds({f"escalation.{kind.value}.digest": f"{label} (several)" for kind, label in
+                               zip(EscalationKind, EscalationKind.labels, strict=True)})
         site.set_home(Role.ADMIN, "admin:index")
         access.grant(Role.ADMIN, [
             "mash.view_auditevent",

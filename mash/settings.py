@@ -266,6 +266,8 @@ MAILERS = {
         else {},
     }
 }
+# E-mail goes only to addresses in these domains (e.g. anytown.gov.uk,nhs.net,police.uk); empty: any address.
+NOTIFY_EMAIL_DOMAINS = env.list("NOTIFY_EMAIL_DOMAINS", default=[])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mash-no-reply@anytown.gov.uk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
