@@ -103,6 +103,9 @@ def measure(call, runs: int = RUNS) -> tuple[list[float], list[int]]:
 def client_for(user):
     from django.test import Client
 
+    from tests import verified_sessions
+
+    verified_sessions.install()  # signed in with the second factor given, as the code step leaves a session
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
     return client
