@@ -66,7 +66,7 @@ class EnquiriesConfig(AppConfig):
     def ready(self):
         from contacts.chronology import register_source
         from contacts.signals import outcome_decided
-        from mash import access, deadlines, site
+        from mash import access, deadlines, notify, site
         from mash.access import Role
 
         from . import actions  # noqa: F401 (registers the audit actions)
@@ -75,6 +75,18 @@ class EnquiriesConfig(AppConfig):
         from .receivers import basis_withdrawn_flag, outcome_feedback
         from .selectors import requests_visible_to
 
+        # What each kind is called in e-mails (which name no one: the kind, the reference, "sign in").
+        notify.register_kinds({
+            "information_request": "New information request",
+            "information_request_given": "Information request given to you",
+            "information_request_chased": "Reminder: information request",
+            "information_request_shortened": "Information request now due sooner",
+            "information_request_withdrawn": "Information request withdrawn",
+            "information_request_paused": "Information request: stop, the basis has changed",
+            "information_request_declined": "Information request declined",
+            "agency_return": "Agency return received",
+            "enquiry_outcome": "Outcome of an enquiry you contributed to",
+        })
         site.add_navigation("enquiries:inbox", "Information requests", roles={Role.PARTNER}, order=10)
         site.add_navigation("enquiries:board", "Enquiries", roles={Role.MANAGER}, order=25)
         site.set_home(Role.PARTNER, "enquiries:inbox")
