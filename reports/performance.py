@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 
 from agencies.models import AgencyKind
 from contacts.codes import Channel, OutcomeKind, RatingDecision, ReferralSource
-from contacts.models import Contact, Outcome
+from contacts.models import Contact, Outcome, Rating
 from mash import deadlines
 from mash.access import Role, has_role
+from mash.codes import Brag, Stage
 
 from .annex_a import Period
 from .models import Referral
@@ -115,6 +116,36 @@ def _referrals(period: Period, sources) -> int:
     return referrals.values("contact_id").distinct().count()
 
 
+URGENCY = {code: rank for rank, code in enumerate(Brag.values)}  # red 0 ... blue 3
+
+
+def _rating_decisions(period: Period, sources) -> dict[str, int]:
+    """Managers' decisions on screeners' proposed ratings in the period: agreed, made more urgent (escalated) or
+    less urgent (de-escalated)."""
+    start, end = period.bounds()
+    ratings = Rating.objects.filter(decided_at__gte=start, decided_at__lt=end,
+                                    decision__in=[RatingDecision.APPROVED, RatingDecision.CHANGED])
+    if sources is not None:
+        ratings = ratings.filter(contact__referral_source__in=sources)
+    out = {"agreed": 0, "escalated": 0, "de_escalated": 0}
+    for row in ratings.order_by().values("proposed_brag", "decided_brag").annotate(n=Count("id")):
+        proposed, decided = URGENCY[row["proposed_brag"]], URGENCY.get(row["decided_brag"] or row["proposed_brag"])
+        key = "agreed" if decided == proposed else "escalated" if decided < proposed else "de_escalated"
+        out[key] += row["n"]
+    return out
+
+
+def _brag_windows(period: Period, sources) -> dict[str, tuple[int, int]]:
+    """Contacts whose BRAG response clock stopped (an outcome) in the period, by rating: (within the window, all)."""
+    start, end = period.bounds()
+    contacts = Contact.objects.filter(clock_stage=Stage.BRAG_RESPONSE, met_at__gte=start, met_at__lt=end)
+    if sources is not None:
+        contacts = contacts.filter(referral_source__in=sources)
+    rows = contacts.order_by().values("rating").annotate(
+        n=Count("id"), met=Count("id", filter=Q(met_at__lte=F("due_at"))))
+    return {row["rating"]: (row["met"], row["n"]) for row in rows}
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
@@ -131,6 +162,8 @@ def figures(*, user, period: Period) -> list[Table]:
     decisions = [_decisions(p, sources, calendar) for p in periods]
     outcomes = [_outcomes(p, sources) for p in periods]
     referrals = [_referrals(p, sources) for p in periods]
+    ratings = [_rating_decisions(p, sources) for p in periods]
+    windows = [_brag_windows(p, sources) for p in periods]
 
     tables = [
         _grouped("sources", "Contacts received, by source", "Contacts received in the period, by CIN referral source",
@@ -148,6 +181,22 @@ def figures(*, user, period: Period) -> list[Table]:
          *(_percent(d["on_time"], d["on_time"] + d["late"]) for d in decisions)],
     ]
     tables.append(timely)
+    met = Table("windows", "Response windows met, by rating",
+                "Contacts given an outcome in the period within their BRAG rating's response window")
+    for code, label in Brag.choices:
+        if any(code in w for w in windows):
+            met.rows.append([label, *(f"{w.get(code, (0, 0))[0]} of {w.get(code, (0, 0))[1]}" for w in windows)])
+    totals = [tuple(map(sum, zip(*w.values(), strict=False))) if w else (0, 0) for w in windows]
+    met.rows.append(["All ratings", *(f"{m} of {n}" for m, n in totals)])
+    tables.append(met)
+    changed = Table("ratings", "Ratings: the screener's proposal and the manager's decision",
+                    "Proposed ratings a manager decided in the period")
+    changed.rows = [
+        ["Agreed", ratings[0]["agreed"], ratings[1]["agreed"]],
+        ["Made more urgent (escalated)", ratings[0]["escalated"], ratings[1]["escalated"]],
+        ["Made less urgent (de-escalated)", ratings[0]["de_escalated"], ratings[1]["de_escalated"]],
+    ]
+    tables.append(changed)
     tables.append(_grouped("outcomes", "Outcomes", "Outcomes decided in the period, by route",
                            OutcomeKind.choices, *outcomes))
     conversion = Table("conversion", "Contacts to referrals",

@@ -32,9 +32,10 @@ def at(day, hour, minute=0, month=10):
     return timezone.make_aware(datetime(2026, month, day, hour, minute))
 
 
-def contact_at(personas, received, *, source, channel, decided=None, outcome=None, team=None):
-    """A contact received at `received`; rated by a manager at `decided` (None: not yet), and given `outcome` an
-    hour after that."""
+def contact_at(personas, received, *, source, channel, decided=None, outcome=None, team=None, decided_brag=None,
+               outcome_after=1):
+    """A contact received at `received`; proposed Amber, rated by a manager at `decided` (None: not yet; Amber
+    unless `decided_brag`), and given `outcome` `outcome_after` hours after that."""
     with time_machine.travel(received, tick=False):
         contact = contact_create(actor=personas.screener, received_at=received, channel=channel,
                                  referrer_name="R", referral_source=source, concern="A concern.",
@@ -44,9 +45,9 @@ def contact_at(personas, received, *, source, channel, decided=None, outcome=Non
     if decided is None:
         return contact
     with time_machine.travel(decided, tick=False):
-        screen_and_rate(personas, contact)
+        screen_and_rate(personas, contact, decided_brag=decided_brag)
     if outcome:
-        with time_machine.travel(decided.replace(hour=decided.hour + 1), tick=False):
+        with time_machine.travel(decided.replace(hour=decided.hour + outcome_after), tick=False):
             contact_services.outcome_decide(actor=personas.manager, contact=contact, kind=outcome, rationale="r",
                                             summary="s", receiving_team=team)
     return contact
@@ -63,13 +64,15 @@ def month(personas):
     # Tuesday: school, decided Wednesday 09:00 (due Wednesday 10:00: on time), section 17: a referral.
     contact_at(personas, at(6, 10), source="2A", channel="phone", decided=at(7, 9), outcome="s17_assessment",
                team=team)
-    # Friday 16:00: school, decided Monday 17:00 (due Monday 16:00: late), no further action.
-    contact_at(personas, at(9, 16), source="2A", channel="email", decided=at(12, 17), outcome="nfa")
+    # Friday 16:00: school, decided Monday 17:00 (due Monday 16:00: late) and made Red, no further action 6 hours
+    # later (Red's window is 4 hours: missed).
+    contact_at(personas, at(9, 16), source="2A", channel="email", decided=at(12, 17), outcome="nfa",
+               decided_brag="red", outcome_after=6)
     # Monday: health visitor, not decided yet.
     contact_at(personas, at(12, 10), source="3B", channel="phone")
-    # Thursday: police, decided the same day, early help.
+    # Thursday: police, decided the same day and made Green, early help.
     contact_at(personas, at(15, 10), source="6", channel="police_notification", decided=at(15, 11),
-               outcome="early_help", team=early_help)
+               outcome="early_help", team=early_help, decided_brag="green")
     # September (the period before): police, on time, advice.
     contact_at(personas, at(15, 10, month=9), source="6", channel="police_notification",
                decided=at(15, 12, month=9), outcome="universal_advice")
@@ -88,6 +91,10 @@ def test_every_figure_of_the_month_for_a_manager(personas, month):
                                   ["Total", 5, 1]]
     assert tables["decisions"] == [["Decided within 1 working day", 3, 1], ["Decided later", 1, 0],
                                    ["Not decided yet", 1, 0], ["Within 1 working day (% of decided)", "75%", "100%"]]
+    assert tables["windows"] == [["Red", "0 of 1", "0 of 0"], ["Amber", "2 of 2", "1 of 1"],
+                                 ["Green", "1 of 1", "0 of 0"], ["All ratings", "3 of 4", "1 of 1"]]
+    assert tables["ratings"] == [["Agreed", 2, 1], ["Made more urgent (escalated)", 1, 0],
+                                 ["Made less urgent (de-escalated)", 1, 0]]
     assert tables["outcomes"] == [
         ["Strategy discussion / section 47 enquiry", 1, 0], ["Section 17 child-in-need assessment", 1, 0],
         ["Early help", 1, 0], ["Universal services / advice", 0, 1], ["No further action", 1, 0], ["Total", 4, 1]]
@@ -105,6 +112,10 @@ def test_a_partner_sees_only_their_agencys_contacts(personas, month):
                                        ["Not decided yet", 0, 0]]
     assert tables["outcomes"][-1] == ["Total", 2, 1]
     assert tables["conversion"][:2] == [["Outcomes decided", 2, 1], ["Became referrals", 1, 0]]
+    assert tables["windows"] == [["Amber", "1 of 1", "1 of 1"], ["Green", "1 of 1", "0 of 0"],
+                                 ["All ratings", "2 of 2", "1 of 1"]]
+    assert tables["ratings"] == [["Agreed", 1, 1], ["Made more urgent (escalated)", 0, 0],
+                                 ["Made less urgent (de-escalated)", 1, 0]]
     assert health["sources"] == [["3B Health: health visitor", 1, 0], ["Total", 1, 0]]
     assert health["decisions"][2] == ["Not decided yet", 1, 0]
 
@@ -153,11 +164,11 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
 def test_the_figures_cost_the_same_queries_whatever_the_number_of_contacts(personas, month,
                                                                           django_assert_num_queries):
     # The person's roles (read once, then kept on the user); per period: by source, by channel, repeats,
-    # decisions, outcomes, referrals (6 x 2); the closure days (1).
+    # decisions, outcomes, referrals, ratings decided, response windows (8 x 2); the closure days (1).
     with time_machine.travel(at(20, 9, month=11), tick=False):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(18):
             performance.figures(user=personas.manager, period=OCTOBER)
         contact_at(personas, at(20, 10), source="1A", channel="phone", decided=at(20, 11), outcome="nfa")
         contact_at(personas, at(21, 10), source="4", channel="letter")
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(17):
             performance.figures(user=personas.manager, period=OCTOBER)
