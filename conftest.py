@@ -72,6 +72,20 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _verified_sessions(request):
+    """Every sign-in in a test gives its second factor too (tests/verified_sessions.py), but in tests marked
+    `real_mfa`, which meet the code step as a person does."""
+    if request.node.get_closest_marker("real_mfa"):
+        yield
+        return
+    from tests import verified_sessions
+
+    verified_sessions.install()
+    yield
+    verified_sessions.uninstall()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; tests make many users and never attack the hashes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,6 +6,6 @@ class AgenciesConfig(AppConfig):
     verbose_name = "Agencies and users"
 
     def ready(self):
-        from . import roles, signals  # noqa: F401 (signals: sign-ins go in the audit log)
+        from . import actions, roles, signals  # noqa: F401 (signals: sign-ins go in the audit log)
 
         roles.grant_permissions()

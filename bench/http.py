@@ -83,6 +83,13 @@ def session_cookie(username: str) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # ...and its second factor given (mash.mfa), as the code step leaves it
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Bench device", confirmed=True)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 

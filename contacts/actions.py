@@ -27,6 +27,10 @@ class ContactAction(models.TextChoices):
     CONTACT_TAKEN_OVER = "contact.taken_over", "Taken over from another screener"
     # Issue 12: the child's facts for the national returns.
     PERSON_CENSUS_FACTS_RECORDED = "person.census_facts", "Child's details for national returns recorded"
+    # Issue 13: every look at a child is on record, lists and search results included.
+    CONTACT_LISTED = "contact.listed", "Contact shown in a work queue"
+    PERSON_FOUND = "person.found", "Shown in search results"
+    LOOKS_VIEWED = "looks.viewed", "Who has looked at this child viewed"
 
 
 register_actions(ContactAction)

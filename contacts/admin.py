@@ -2,33 +2,14 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from mash.admin import ReadOnly
 from mash.errors import DomainError
 
 from . import thresholds
 from .codes import ThresholdStatus
-from .models import Contact, LevelOfNeed, Person, ThresholdCriterion, ThresholdDocument
+from .models import LevelOfNeed, ThresholdCriterion, ThresholdDocument
 
-
-class ReadOnlyAdmin(ReadOnly, SimpleHistoryAdmin):
-    """Contacts and people change only through contacts.services (audit rows, clocks): the admin only reads."""
-
-
-@admin.register(Contact)
-class ContactAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "received_at", "state", "rating", "due_at", "assigned_screener", "referrer_name"]
-    list_filter = ["state", "rating", "channel"]
-    list_select_related = ["assigned_screener"]
-    search_fields = ["=reference", "force_reference"]
-    show_full_result_count = False
-
-
-@admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
-    list_display = ["last_name", "first_name", "date_of_birth", "postcode", "allocated_worker", "merged_into"]
-    list_select_related = ["allocated_worker", "merged_into"]
-    search_fields = ["=nhs_number", "surname_key"]
-    show_full_result_count = False
+# Contacts and people are not in the Django admin (issue 13): a child's record is read through the service's own
+# pages, which scope it to the user and audit every look; the admin would list every child with no trace.
 
 
 # --- the threshold document: drafts are edited, published versions only read (contacts.thresholds) ------------

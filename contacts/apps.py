@@ -82,8 +82,17 @@ class ContactsConfig(AppConfig):
     verbose_name = "Contacts and screening"
 
     def ready(self):
-        from mash import access, deadlines, site
+        from mash import access, deadlines, notify, site
         from mash.access import Role
+
+        notify.register_kinds({
+            "contact": "New contact", "contact_assigned": "Contact assigned to you",
+            "contact_reassigned": "Contact reassigned", "contact_taken_over": "Contact taken over",
+            "contact_immediate_risk": "Immediate risk",
+            "contact_for_allocated_worker": "Contact for an allocated worker",
+            "rating": "Rating to approve", "rating_returned": "Rating returned to you", "outcome": "Outcome",
+            "outcome_received": "New case from the MASH", "significant": "Significant event",
+        })
 
         from . import (
             actions,  # noqa: F401 (registers the contacts audit actions)

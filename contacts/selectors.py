@@ -248,3 +248,27 @@ def my_work(*, user) -> MyWork:
         else:
             work.outcome.append(contact)
     return work
+
+
+# --- who has looked at this child (issue 13) ----------------------------------------------------------------------
+
+LOOK_ACTIONS = ("contact.viewed", "contact.listed", "person.viewed", "person.found", "chronology.viewed",
+                "subject_access.viewed")
+
+
+def looks_at_person(person: Person):
+    """Every recorded look at `person`: their own page, chronology, search results, and every page and queue that
+    showed one of their contacts; newest first. Two index lookups (audit_target_at) in one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from mash.models import AuditEvent
+
+    contact_ids = [str(pk) for pk in ContactSubject.objects.filter(person=person).values_list("contact_id",
+                                                                                              flat=True)]
+    types = ContentType.objects.get_for_models(Person, Contact)
+    return (AuditEvent.objects
+            .filter(Q(target_type=types[Person], target_id=str(person.pk))
+                    | Q(target_type=types[Contact], target_id__in=contact_ids))
+            .filter(action__in=LOOK_ACTIONS)
+            .select_related("actor")
+            .order_by("-at", "-id"))

@@ -10,7 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from mash import deadlines, notify
-from mash.audit import audit_record
+from mash.audit import audit_record, audit_record_many
 from mash.codes import Stage
 from mash.errors import DomainError, Problems
 
@@ -242,9 +242,27 @@ def _tell_duty_managers_of_immediate_risk(contact: Contact, actor) -> None:
     )
 
 
-def contact_record_view(*, actor, contact: Contact) -> None:
-    """Who looked at this child's record: every view of a contact page is audited."""
-    audit_record(actor=actor, action=ContactAction.CONTACT_VIEWED, target=contact)
+def contact_record_view(*, actor, contact: Contact, page: str = "") -> None:
+    """Who looked at this child's record: every view of a contact page is audited (`page`: which, when it is not
+    the contact's own page, e.g. "screening")."""
+    audit_record(actor=actor, action=ContactAction.CONTACT_VIEWED, target=contact,
+                 changes={"page": page} if page else None)
+
+
+def person_looks_view(*, actor, person: Person) -> None:
+    """Looking at who has looked is itself a look."""
+    audit_record(actor=actor, action=ContactAction.LOOKS_VIEWED, target=person)
+
+
+def contacts_listed(*, actor, contacts, queue: str) -> None:
+    """A work queue drew these contacts (their children's names) for `actor`: one audit row each."""
+    audit_record_many(actor=actor, action=ContactAction.CONTACT_LISTED, targets=contacts,
+                      changes={"queue": queue})
+
+
+def people_found(*, actor, people) -> None:
+    """A search showed these people to `actor`: one audit row each."""
+    audit_record_many(actor=actor, action=ContactAction.PERSON_FOUND, targets=people)
 
 
 def person_record_view(*, actor, person: Person) -> None:

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import views, views_chronology, views_drafts, views_import, views_outcome, views_search, views_work
+from . import (
+    views,
+    views_chronology,
+    views_drafts,
+    views_import,
+    views_looks,
+    views_outcome,
+    views_search,
+    views_work,
+)
 
 app_name = "contacts"
 urlpatterns = [
@@ -18,6 +27,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("people/<int:pk>/returns/", views.person_census_facts, name="census_facts"),
+    path("people/<int:pk>/looked-at/", views_looks.person_looks, name="person_looks"),
     path("people/<int:pk>/chronology/", views_chronology.child_chronology, name="chronology"),
     path("people/<int:pk>/chronology/print/", views_chronology.child_chronology_print, name="chronology_print"),
     path("<str:reference>/", views.contact_detail, name="detail"),

@@ -28,7 +28,8 @@ from .forms import (
 from .models import Person
 from .views_drafts import draft_context
 
-NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.DRAFT_SAVED,
+NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.CONTACT_LISTED,
+                   ContactAction.DRAFT_SAVED,
                    ContactAction.DRAFT_DISCARDED}
 
 
@@ -205,6 +206,7 @@ def contact_screen(request, reference: str):
     if contact.assigned_screener_id != request.user.pk:
         # Before anyone types: who has it (take it over with a reason), or take it first (contacts.views_work).
         return render(request, "contacts/screen_owner.html", {"contact": contact})
+    services.contact_record_view(actor=request.user, contact=contact, page="screening")
     return views_decisions.screening_page(request, contact, document)
 
 
@@ -225,6 +227,7 @@ def rating_decide(request, reference: str):
             return redirect(contact)
         return views_decisions.decide_page(request, contact, pending, form=form, return_form=ReturnForm(),
                                            status=400)
+    services.contact_record_view(actor=request.user, contact=contact, page="decide")
     return views_decisions.decide_page(request, contact, pending)
 
 

@@ -29,5 +29,6 @@ def person_search(request):
         else:
             services.people_search_record(actor=request.user, terms=results.terms, found=len(results.results),
                                           more=results.more)
+            services.people_found(actor=request.user, people=[result.person for result in results.results])
     return render(request, "contacts/search.html", {"form": form, "results": results, "limit": search.SEARCH_LIMIT},
                   status=status)

@@ -66,6 +66,7 @@ def _queue(request, *, title, states, order="due", returned_tab=False):
         page = selectors.contact_queue(user=request.user, states=states, filters=filters, order=order,
                                        page=request.GET.get("page", 1), per_page=settings.QUEUE_PAGE_SIZE)
         count = page.paginator.count
+        services.contacts_listed(actor=request.user, contacts=page.object_list, queue=title)
         return render_to_string("contacts/_queue_region.html", {
             "page": page, "caption": f"{count:,} contact{'s' if count != 1 else ''}", "query": query.urlencode(),
             "can_take": can_take}, request)
@@ -117,8 +118,10 @@ def manager_queue(request):
 def my_work(request):
     """A screener's home: their own contacts in every open state."""
     def draw() -> str:
-        return render_to_string("contacts/_my_work_region.html",
-                                {"work": selectors.my_work(user=request.user), "can_take": True}, request)
+        work = selectors.my_work(user=request.user)
+        services.contacts_listed(actor=request.user, queue="My work",
+                                 contacts=[*work.returned, *work.screening, *work.approval, *work.outcome])
+        return render_to_string("contacts/_my_work_region.html", {"work": work, "can_take": True}, request)
 
     html = polling.region(request, "my_work", draw)
     if request.htmx:

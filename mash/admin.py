@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import deadlines
 from .errors import DomainError
-from .models import ClosureDay, Escalation, Notification, ResponseWindow, SweepRun
+from .models import ClosureDay, Escalation, ResponseWindow, SweepRun
 
 
 class ReadOnly:
@@ -81,14 +81,8 @@ class EscalationAdmin(ReadOnlyAdmin):
     date_hierarchy = "raised_at"
 
 
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "subject", "recipient", "email", "sent_at", "failed_at", "attempts",
-                    "read_at"]
-    list_filter = ["kind"]
-    list_select_related = ["recipient"]
-    search_fields = ["subject", "email"]
-    date_hierarchy = "created_at"
+# Notifications are not in the admin (issue 13): their subjects and addresses are about people; each person reads
+# their own on the notifications page.
 
 
 @admin.register(SweepRun)

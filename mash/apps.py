@@ -12,6 +12,15 @@ class MashConfig(AppConfig):
 
         site.add_navigation("at_risk", "At risk", roles=access.MASH_ROLES, order=40)
         site.add_navigation("notifications", "Notifications", roles=set(Role), order=90)
+        site.add_navigation("mfa_people", "Second factors", roles={Role.MANAGER, Role.ADMIN}, order=95)
+        from . import notify
+        from .mfa import actions  # noqa: F401 (registers the second factor's audit actions)
+        from .models import EscalationKind
+
+        notify.register_kinds({f"escalation.{kind.value}": label for kind, label in
+                               zip(EscalationKind, EscalationKind.labels, strict=True)})
+        notify.register_kinds({f"escalation.{kind.value}.digest": f"{label} (several)" for kind, label in
+                               zip(EscalationKind, EscalationKind.labels, strict=True)})
         site.set_home(Role.ADMIN, "admin:index")
         access.grant(Role.ADMIN, [
             "mash.view_auditevent",
@@ -21,6 +30,11 @@ class MashConfig(AppConfig):
             "auth.view_group",
         ])
         post_migrate.connect(access.sync_roles, dispatch_uid="mash.sync_roles")
+        from django.contrib.auth.signals import user_logged_in
+
+        from .session_timeout import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="mash.session_timeout.signed_in_at")
         # A user's groups decide what they see: pages they have open refresh (mash.polling).
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed

@@ -1,5 +1,6 @@
 """The shared kernel's records. `mash` depends on no app: targets are referenced by content type."""
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -52,6 +53,12 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id", "at"], name="audit_target_at"),
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
+        ]
+        # Append-only in the database (PostgreSQL; django-pgtrigger): UPDATE and DELETE are refused, whoever asks,
+        # the app's own code included. The one way past it is `audit_rewrite()` below, for the retention job's
+        # destruction and the demo/bench seeders, never a page.
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
     def __str__(self):

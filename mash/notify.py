@@ -18,6 +18,7 @@ backoff; after NOTIFICATION_MAX_ATTEMPTS it gives up (`failed_at`).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -122,11 +123,60 @@ def _absolute(link: str) -> str:
     return settings.SITE_URL.rstrip("/") + link if settings.SITE_URL else link
 
 
+# --- what an e-mail says: no personal data (issue 13) ---------------------------------------------------------
+
+_KIND_LABELS: dict[str, str] = {}
+# A record's reference (C-2026-000123, E-2026-000004): not personal data, and what a person needs to find it.
+_REFERENCE = re.compile(r"\b[A-Z]{1,4}-\d+(?:-\d+)?\b")
+
+
+def register_kinds(labels: dict[str, str]) -> None:
+    """Say what each kind of notification is called in e-mails ("Breach", "Rating returned"). Apps call it from
+    their AppConfig.ready; a kind not registered is named from its code."""
+    _KIND_LABELS.update(labels)
+
+
+def kind_label(kind: str) -> str:
+    return _KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+
+
+def email_text(notification: Notification) -> tuple[str, str]:
+    """The subject and body of the e-mail for `notification`. To a user of the service: only what kind of item it
+    is, its reference(s) and "sign in" (the details, a child's name included, wait behind the sign-in and the
+    second factor), whatever the in-app notification says. To an address outside the service (a referrer's),
+    the service's own words, which name no one (contacts.services.outcome_decide)."""
+    if notification.recipient_id is None:
+        return notification.subject, notification.body
+    label = kind_label(notification.kind)
+    references = list(dict.fromkeys(_REFERENCE.findall(notification.subject)))
+    about = f" {', '.join(references)}" if references else ""
+    link = _absolute(notification.link) or settings.SITE_URL or "the service"
+    subject = f"{settings.SERVICE_NAME}: {label}{about}"
+    body = (f"There is something new for you in {settings.SERVICE_NAME}: {label}{about}.\n\n"
+            f"Sign in to see it: {link}\n\n"
+            "This e-mail does not say who it is about: the details are in the service, after you sign in.\n")
+    return subject, body
+
+
+def address_allowed(email: str) -> bool:
+    """Whether e-mail may go to `email`: any address when NOTIFY_EMAIL_DOMAINS is empty, else only addresses in
+    those domains (or their subdomains)."""
+    domains = [d.lower().lstrip("@.") for d in settings.NOTIFY_EMAIL_DOMAINS]
+    if not domains:
+        return True
+    domain = email.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+class AddressNotAllowed(Exception):
+    pass
+
+
 def _send(notification: Notification) -> None:
-    body = notification.body
-    if notification.link:
-        body = f"{body}\n\n{_absolute(notification.link)}".strip()
-    EmailMessage(subject=notification.subject, body=body, to=[notification.email]).send()
+    if not address_allowed(notification.email):
+        raise AddressNotAllowed(f"{notification.email.rpartition('@')[2]} is not in NOTIFY_EMAIL_DOMAINS")
+    subject, body = email_text(notification)
+    EmailMessage(subject=subject, body=body, to=[notification.email]).send()
 
 
 def deliver_pending(*, limit: int = 200, now: datetime | None = None) -> DeliveryResult:
@@ -153,7 +203,8 @@ def deliver_pending(*, limit: int = 200, now: datetime | None = None) -> Deliver
                 except Exception as error:  # the mail server's failure, whatever its type
                     logger.warning("notification %s: sending failed: %s", notification.pk, error)
                     notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-                    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                    if isinstance(error, AddressNotAllowed) or (
+                            notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS):
                         notification.failed_at = at
                         result.gave_up += 1
                     else:

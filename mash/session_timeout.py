@@ -35,3 +35,58 @@ def keep_alive(request):
     its idle time again. (Signed out already: LoginRequiredMiddleware sends them to sign in.)"""
     request.session.modified = True
     return JsonResponse(expiry_json())
+
+
+# --- the absolute lifetime, and pages no browser keeps ------------------------------------------------------------
+
+SIGNED_IN_AT = "mash.signed_in_at"
+
+
+def mark_signed_in(sender, request, user, **kwargs) -> None:
+    """On every sign-in (user_logged_in): when this session began, for the absolute lifetime."""
+    import time
+
+    request.session[SIGNED_IN_AT] = int(time.time())
+
+
+class AbsoluteLifetimeMiddleware:
+    """However busy the person, a session ends SESSION_ABSOLUTE_HOURS after they signed in: signed out here, then
+    sent to sign in by LoginRequiredMiddleware (a background refresh by HX-Redirect, as for the idle timeout). A
+    session from before this rule has its start taken as now."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.contrib.auth import SESSION_KEY, logout
+
+        session = request.session
+        if SESSION_KEY in session:
+            now = int(time.time())
+            began = session.get(SIGNED_IN_AT)
+            if began is None:
+                from .polling import is_background_poll
+
+                if not is_background_poll(request):  # a refresh never saves the session (mash.polling)
+                    session[SIGNED_IN_AT] = now
+            elif now - began >= settings.SESSION_ABSOLUTE_HOURS * 3600:
+                logout(request)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (and private) on every response the app draws, so no page a person saw (a child's
+    record, a queue) stays in a browser's or a proxy's cache after they sign out. Static files are served before
+    this (whitenoise) and keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response

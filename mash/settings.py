@@ -42,11 +42,24 @@ def env_bool(name: str, *, default: bool) -> bool:
 DEBUG = env_bool("DEBUG", default=False)
 # Demo logins are printed on the login page only in DEBUG or with this flag on.
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
+# seed_bench (users with a known password, contacts emptied) runs only with DEBUG or this on, into a database whose
+# name says "bench".
+BENCH_MODE = env_bool("BENCH_MODE", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-development-only-key-do-not-deploy")
 else:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: production refuses to start without it
+
+# A placeholder or a short key stops production start-up too: sessions, the CSRF token and password reset links
+# are signed with it. At least 50 characters, not the example file's, not Django's development key.
+_PLACEHOLDERS = ("change-me", "changeme", "replace-me", "placeholder", "your-secret", "django-insecure")
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+                  or any(word in SECRET_KEY.lower() for word in _PLACEHOLDERS)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder or too short: set it to at least 50 random characters, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(60))'`"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -68,6 +81,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "pgtrigger",  # database triggers on PostgreSQL (e.g. published threshold documents never change)
+    "django_otp",  # the second factor for everyone (mash.mfa)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "mash",
     "agencies",
     "contacts",
@@ -87,6 +103,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A second factor for everyone (django-otp): signed in with a password alone reaches only the code step.
+    "django_otp.middleware.OTPMiddleware",
+    "mash.mfa.middleware.RequireVerifiedMiddleware",
+    # A session ends SESSION_ABSOLUTE_HOURS after signing in; no page with personal data is stored by a browser.
+    "mash.session_timeout.AbsoluteLifetimeMiddleware",
+    "mash.session_timeout.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -159,6 +181,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# The second factor (django-otp, mash.mfa): TOTP from an authenticator app, and single-use recovery codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"{SERVICE_NAME} ({COUNCIL_NAME})")
+MFA_RECOVERY_CODES = env.int("MFA_RECOVERY_CODES", default=10)
+
+# Absolute lifetime: however busy, a session ends this long after signing in (mash.session_timeout).
+SESSION_ABSOLUTE_HOURS = env.float("SESSION_ABSOLUTE_HOURS", default=10)
 
 # Idle timeout: the session lasts this long after the last request, then the user signs in again.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
@@ -238,6 +267,8 @@ MAILERS = {
         else {},
     }
 }
+# E-mail goes only to addresses in these domains (e.g. anytown.gov.uk,nhs.net,police.uk); empty: any address.
+NOTIFY_EMAIL_DOMAINS = env.list("NOTIFY_EMAIL_DOMAINS", default=[])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mash-no-reply@anytown.gov.uk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -300,7 +331,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_INTERVAL_SECONDS,
         "options": {"expires": DELIVERY_INTERVAL_SECONDS},
     },
+    "purge-drafts": {
+        "task": "contacts.tasks.purge_drafts",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }
+# A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,
+# and at once when its contact is closed.
+DRAFT_KEEP_DAYS = env.int("DRAFT_KEEP_DAYS", default=14)
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
@@ -310,6 +349,8 @@ POLL_SECONDS = env.int("POLL_SECONDS", default=30)
 POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
+# A MASH enquiry needs the contact's rating approved first (the request's clock runs on the window for that rating).
+ENQUIRY_NEEDS_APPROVED_RATING = env_bool("ENQUIRY_NEEDS_APPROVED_RATING", default=True)
 # Issue 12, the national returns. Outcomes that make a contact a referral (statutory assessment by default).
 REFERRAL_OUTCOMES = env.list("REFERRAL_OUTCOMES", default=["s17_assessment", "strategy_s47"])
 # The council's three-digit DfE local authority code, and the software named in the CIN census header.

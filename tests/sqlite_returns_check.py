@@ -14,6 +14,10 @@ import django
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 django.setup()
 
+from tests import verified_sessions  # noqa: E402  (sign-ins give their second factor, as in conftest)
+
+verified_sessions.install()
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402

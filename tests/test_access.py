@@ -121,8 +121,9 @@ def test_records_written_by_services_are_read_only_in_the_admin_even_for_a_super
     root = User.objects.create_superuser("root", "root@example.gov.uk", "x", agency=personas.social_care)
     client = client_for(root)
     contact = make_contact(personas.screener)
-    for model in ("contacts/contact", "contacts/person", "mash/escalation", "mash/notification", "mash/sweeprun"):
+    for model in ("mash/escalation", "mash/sweeprun"):
         assert client.get(f"/admin/{model}/").status_code == 200, model
         assert client.get(f"/admin/{model}/add/").status_code == 403, model
-    assert client.post(f"/admin/contacts/contact/{contact.pk}/delete/", {"post": "yes"}).status_code == 403
+    # Issue 13: children's records and notifications are not in the admin at all (agencies/tests/test_admin_users.py)
+    assert client.post(f"/admin/contacts/contact/{contact.pk}/delete/", {"post": "yes"}).status_code == 404
     assert client.get("/admin/mash/responsewindow/add/").status_code == 200  # configuration stays editable

@@ -82,6 +82,7 @@ MATRIX = {
     "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
                                            {"key": "performance_table"}),
     "reports/referrals/<int:pk>/nfa/": ({"POST"}, mash_record(screener=DENIED), {"pk": "referral"}),
+    "contacts/people/<int:pk>/looked-at/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
@@ -89,7 +90,8 @@ MATRIX = {
     "contacts/<str:reference>/revise/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/outcome/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/pass-to-allocated-worker/": ({"POST"}, mash_record(), {"reference": "reference"}),
-    "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK), {}),
+    # A manager is sent on to the enquiry board (where a digest of request escalations leads).
+    "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK, manager=OK), {}),
     # Issue 11 (decisions): drafts of the long forms, staying signed in.
     "session/keep-alive/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
     "contacts/drafts/<slug:form>/save/": ({"POST"}, mash_only(), {"form": "new_contact_form"}),
@@ -106,6 +108,14 @@ MATRIX = {
     "contacts/<str:reference>/take/": ({"POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/assign/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/take-over/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
+    # Issue 13: the second factor. The code step and enrolment send someone already verified home (302: OK here);
+    # the recovery codes page sends everyone home once shown. Resets: managers (own agency) and administrators.
+    "two-factor/": ({"GET", "POST"}, expect(OK, anonymous=SIGN_IN), {}),
+    "two-factor/set-up/": ({"GET", "POST"}, expect(OK, anonymous=SIGN_IN), {}),
+    "two-factor/recovery-codes/": ({"GET"}, expect(OK, anonymous=SIGN_IN), {}),
+    "two-factor/people/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK), {}),
+    "two-factor/people/<int:pk>/reset/": ({"POST"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK),
+                                          {"pk": "mfa_user"}),
 }
 
 # --- consent (issue 9): MASH staff only; partners and everyone else never learn a record exists (404). Deciding to
@@ -122,6 +132,36 @@ MATRIX.update({
     "consent/people/<int:pk>/": ({"GET"}, mash_record(), {"pk": "person"}),
     "consent/people/<int:pk>/export/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
     "consent/people/<int:pk>/export.json": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
+})
+
+
+
+def partner_only(**extra):
+    """A page of the partner portal about one request: its agency's partners only; everyone else, another agency's
+    partner included, never learns it exists (404)."""
+    return expect(HIDDEN, **{"anonymous": SIGN_IN, "police": OK, **extra})
+
+
+# --- enquiries (issue 10): the partner portal answers only the agency asked (404 for anyone else); the MASH side is
+# the MASH's (partners get 404 for its records), acting on it a manager's (a screener: 403).
+MATRIX.update({
+    # MASH staff following a request's link (an escalation) are sent on to their own view of it.
+    "partner/requests/<int:pk>/": ({"GET"}, partner_only(screener=OK, manager=OK), {"pk": "request"}),
+    "partner/requests/<int:pk>/claim/": ({"POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/give/": ({"GET", "POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/return/": ({"GET", "POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/nil-return/": ({"POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/decline/": ({"GET", "POST"}, partner_only(), {"pk": "request"}),
+    "enquiries/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "enquiries/contact/<str:reference>/open/": ({"GET", "POST"}, mash_record(screener=DENIED),
+                                                {"reference": "reference"}),
+    "enquiries/<int:pk>/ask/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "enquiry"}),
+    "enquiries/<int:pk>/close/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "enquiry"}),
+    "enquiries/requests/<int:pk>/": ({"GET"}, mash_record(), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/withdraw/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/chase/": ({"POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/shorten/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/returns/<int:pk>/sensitive/": ({"GET"}, mash_record(screener=DENIED), {"pk": "return"}),
 })
 
 
@@ -160,7 +200,9 @@ def world(personas):
         "screening_form": "screening",
         "performance_table": "sources",
         "referral": referral_world(personas),
+        "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
+        **enquiry_world(personas),
     }
 
 
@@ -169,8 +211,25 @@ def referral_world(personas) -> int:
     from agencies.models import Team
     from reports.tests.helpers import contact_to_outcome
 
-    team = Team.objects.create(agency=personas.social_care, name="Assessment team", receives_outcomes=True)
+    team, _ = Team.objects.get_or_create(agency=personas.social_care, name="Assessment team",
+                                         defaults={"receives_outcomes": True})
     return contact_to_outcome(personas, kind="s17_assessment", team=team).referrals.get().pk
+
+
+def enquiry_world(personas) -> dict:
+    """An enquiry to police, health and education on an Amber contact; health has returned, with a sensitive
+    section; police's request is open."""
+    from enquiries import services as enquiry_services
+    from enquiries.tests.helpers import open_enquiry, request_for, world
+
+    w = world(personas)
+    enquiry = open_enquiry(personas, w)
+    health = request_for(enquiry, w.health)
+    returned = enquiry_services.return_save(
+        actor=personas.health_partner, request=health, headings=["GP registration"],
+        sections={"GP registration": "Registered."}, brag="amber", brag_rationale="Missed appointments.",
+        sensitive="Mother's mental health history.", submit=True)
+    return {"request": request_for(enquiry, w.police).pk, "enquiry": enquiry.pk, "return": returned.pk}
 
 
 def consent_world(personas, contact) -> dict:
@@ -257,10 +316,11 @@ def test_manager_queue_query_count_does_not_grow(personas, client_for):
     for _ in range(15):
         c = make_contact(personas.screener, children=3)
         propose(c, personas.screener)
-    # session, user, 2 permission queries, the versions drawn from (mash.polling), roles, count, page of
-    # contacts, subjects+people, their pending ratings, screeners for the filter, agency, unread notifications
-    # (the session is saved at most once a minute: not by these)
-    assert count_queries(client, "/contacts/manage/") == few == 13
+    # session, user, the session's second-factor device (mash.mfa), 2 permission queries, the versions drawn from
+    # (mash.polling), roles, count, page of contacts, subjects+people, their pending ratings, the audit rows of the
+    # contacts shown (one INSERT), screeners for the filter, agency, unread notifications (the session is saved at
+    # most once a minute: not by these)
+    assert count_queries(client, "/contacts/manage/") == few == 15
 
 
 def test_contact_page_query_count_does_not_grow_with_history(personas, client_for):

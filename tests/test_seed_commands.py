@@ -9,7 +9,8 @@ from contacts.models import Contact, ContactSubject, Person
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_seed_bench_builds_a_small_data_set(personas):
+def test_seed_bench_builds_a_small_data_set(personas, settings):
+    settings.BENCH_MODE = True
     call_command("seed_bench", contacts=300, reset=True, seed=3)
     assert Contact.objects.count() == 300
     assert ContactSubject.objects.count() >= 300 and Person.objects.exists()
@@ -21,3 +22,28 @@ def test_seed_bench_builds_a_small_data_set(personas):
     surname_key = person.surname_key
     person.save()
     assert Person.objects.get(pk=person.pk).surname_key == surname_key
+
+
+@pytest.mark.parametrize(("debug", "bench_mode", "name", "allowed"), [
+    (False, False, "test_mash", False),  # no flag
+    (False, True, "mash", False),  # a flag, but a database whose name does not say bench
+    (True, False, "mash_live", False),
+    (False, True, "mash_bench_pages", True),
+    (True, False, "mash_bench", True),
+])
+def test_seed_bench_refuses_unless_a_flag_and_a_bench_database(settings, monkeypatch, debug, bench_mode, name,
+                                                               allowed):
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    from contacts.management.commands.seed_bench import refuse_unless_bench_database
+
+    settings.DEBUG, settings.BENCH_MODE = debug, bench_mode
+    monkeypatch.setitem(connection.settings_dict, "NAME", name)
+    if allowed:
+        refuse_unless_bench_database()
+    else:
+        with pytest.raises(CommandError):
+            refuse_unless_bench_database()
+    monkeypatch.undo()
+    assert Contact.objects.count() == 0  # nothing was touched

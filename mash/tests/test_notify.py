@@ -28,8 +28,10 @@ def test_a_users_notification_is_in_app_and_e_mailed_once(personas):
     result = notify.deliver_pending()
     assert result.sent == 1
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["manager@example.gov.uk"] and mail.outbox[0].subject == "Breach: C-1"
-    assert "/contacts/C-1/" in mail.outbox[0].body
+    # Issue 13: the e-mail says what kind of item, its reference and "sign in", never more (test_email_privacy.py)
+    assert mail.outbox[0].to == ["manager@example.gov.uk"] and mail.outbox[0].subject == "MASH front door: Test C-1"
+    assert "/contacts/C-1/" in mail.outbox[0].body and "Sign in" in mail.outbox[0].body
+    assert "Look" not in mail.outbox[0].body
     n.refresh_from_db()
     assert n.sent_at is not None and n.attempts == 1 and n.read_at is None
     assert notify.deliver_pending().sent == 0

@@ -23,7 +23,8 @@ def peak_bytes(period) -> tuple[int, int]:
     return peak, written.list1
 
 
-def test_memory_does_not_grow_with_the_rows(personas, monkeypatch):
+def test_memory_does_not_grow_with_the_rows(personas, monkeypatch, settings):
+    settings.BENCH_MODE = True  # seed_bench, into the test database
     # The peak is about one chunk of rows from the database cursor: chunks of 100 here, so both sizes span many.
     monkeypatch.setattr(annex_a, "CHUNK", 100)
     today = timezone.localdate()

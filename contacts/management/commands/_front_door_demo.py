@@ -302,12 +302,15 @@ def _backdate(contact: Contact, received_at) -> None:
         due_at=contact.due_at - shift if contact.due_at else None,
         warn_at=contact.warn_at - shift if contact.warn_at else None,
     )
+    from mash.audit import audit_rewrite
+
     events = AuditEvent.objects.filter(target_id=str(contact.pk))
-    events.filter(action__startswith="contact.").update(at=received_at)
-    events.filter(action="rating.proposed").update(at=received_at + timedelta(hours=1))
-    events.filter(action__in=["rating.approved", "rating.changed", "rating.returned"]).update(
-        at=received_at + timedelta(hours=2))
-    events.filter(action="outcome.decided").update(at=received_at + timedelta(hours=20))
+    with audit_rewrite():  # the demo's history, dated as it would have happened (demo mode only)
+        events.filter(action__startswith="contact.").update(at=received_at)
+        events.filter(action="rating.proposed").update(at=received_at + timedelta(hours=1))
+        events.filter(action__in=["rating.approved", "rating.changed", "rating.returned"]).update(
+            at=received_at + timedelta(hours=2))
+        events.filter(action="outcome.decided").update(at=received_at + timedelta(hours=20))
 
 
 def seed_front_door(users, teams, count: int | None = None) -> int:

@@ -109,6 +109,19 @@ def _pools(seed: int):
     return first, last, postcodes, streets, referrers
 
 
+def refuse_unless_bench_database() -> None:
+    """seed_bench empties the contacts (--reset) and makes users with a known password: only with DEBUG or BENCH_MODE
+    on, and only into a database whose name says it is a benchmark (or the test runner's own, test_...)."""
+    from django.conf import settings
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not (settings.DEBUG or settings.BENCH_MODE):
+        raise CommandError("seed_bench runs only with DEBUG=1 or BENCH_MODE=1 (it makes users with a known password).")
+    if "bench" not in name.lower() and not name.startswith("test_"):
+        raise CommandError(f"seed_bench runs only into a benchmark database (its name must contain 'bench'): "
+                           f"{name!r} does not.")
+
+
 class Command(BaseCommand):
     help = "Seed N realistic contacts (with people, subjects, screenings, ratings, outcomes) by COPY. PostgreSQL."
 
@@ -118,6 +131,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same data)")
 
     def handle(self, *args, contacts: int, reset: bool, seed: int, **options):
+        refuse_unless_bench_database()
         if connection.vendor != "postgresql":
             raise CommandError("seed_bench needs PostgreSQL (it uses COPY); set DATABASE_URL to a PostgreSQL database.")
         if contacts < 1:
@@ -158,9 +172,11 @@ class Command(BaseCommand):
             tables = ", ".join(t for t in CONTACT_TABLES if t in existing)
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         types = ContentType.objects.get_for_models(Contact, Person).values()
+        from mash.audit import audit_rewrite
         from mash.models import AuditEvent, Escalation, Notification
 
-        AuditEvent.objects.filter(target_type__in=types).delete()
+        with audit_rewrite():  # a benchmark database's own rows (refuse_unless_bench_database)
+            AuditEvent.objects.filter(target_type__in=types).delete()
         Notification.objects.filter(escalation__target_type__in=types).delete()
         Escalation.objects.filter(target_type__in=types).delete()
 

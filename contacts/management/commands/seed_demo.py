@@ -38,6 +38,30 @@ USERS = [
 ]
 
 
+# Each demo user's authenticator key (base32, TOTP, 6 digits, 30 s), so the demo signs in with its second factor:
+# add it to an authenticator app, or `oathtool --totp -b KEY`. Documented in the README; demo mode only.
+DEMO_TOTP_KEYS = {
+    "screener": "NVQXG2BNMRSW23ZNONRXEZLFNZSXEIJB",
+    "screener2": "NVQXG2BNMRSW23ZNONRXEZLFNZSXEMRB",
+    "manager": "NVQXG2BNMRSW23ZNNVQW4YLHMVZCCIJB",
+    "police": "NVQXG2BNMRSW23ZNOBXWY2LDMUQSCIJB",
+    "health": "NVQXG2BNMRSW23ZNNBSWC3DUNAQSCIJB",
+    "school": "NVQXG2BNMRSW23ZNONRWQ33PNQQSCIJB",
+    "admin": "NVQXG2BNMRSW23ZNMFSG22LOEEQSCIJB",
+}
+
+
+def demo_totp_device(user):
+    """The user's demo authenticator, unless they already have a second factor of their own."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return
+    TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True,
+                              key=b32decode(DEMO_TOTP_KEYS[user.username]).hex())
+
 
 class Command(BaseCommand):
     help = "Seed demo agencies, users (one per role) and contacts. Idempotent; demo mode only."
@@ -56,13 +80,15 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             made = self._front_door(users, contacts)
             self._daily_work(users)
-            if contacts is None or contacts > 0:
-                self._returns_demo()
         if contacts:
             self._consent_demo()
+        if contacts is None or contacts:
+            self._enquiry_demo()
+            self._returns_demo()  # last: every demo child's facts for the returns (idempotent)
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
-            f"Password for every demo user: {DEMO_PASSWORD}"
+            f"Password for every demo user: {DEMO_PASSWORD}; each one's authenticator key is in the README "
+            "(`oathtool --totp -b KEY` gives the code)"
         ))
 
     def _agencies(self):
@@ -86,11 +112,14 @@ class Command(BaseCommand):
                 user = User(
                     username=username, first_name=first, last_name=last, agency=agencies[kind],
                     job_title=title, email=f"{username}@demo.anytown.gov.uk",
-                    is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                    is_staff=role == Role.ADMIN,  # an administrator is no superuser (issue 13)
                 )
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             user.groups.add(Group.objects.get(name=role.value))
+            if user.is_superuser:  # a demo seeded before issue 13: administrators are no superusers
+                type(user).objects.filter(pk=user.pk).update(is_superuser=False)
+            demo_totp_device(user)
             users[username] = user
         return users
 
@@ -99,6 +128,12 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         call_command("seed_consent_demo", stdout=self.stdout)
+
+    def _enquiry_demo(self):
+        """Enquiries with requests in every state, so each demo partner has work (enquiries' own command)."""
+        from django.core.management import call_command
+
+        call_command("seed_enquiry_demo", stdout=self.stdout)
 
     def _returns_demo(self):
         """Issue 12: the children's facts for the national returns, and this year's referrals (reports' own command:

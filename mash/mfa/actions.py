@@ -1,0 +1,13 @@
+from django.db import models
+
+from mash.audit import register_actions
+
+
+class MfaAction(models.TextChoices):
+    ENROLLED = "mfa.enrolled", "Second factor set up"
+    VERIFY_FAILED = "mfa.verify_failed", "Second factor: wrong code"
+    RECOVERY_CODE_USED = "mfa.recovery_code_used", "Signed in with a recovery code"
+    RESET = "mfa.reset", "Second factor reset"
+
+
+register_actions(MfaAction)

@@ -1,0 +1,59 @@
+"""Run by tests/test_security_sqlite.py in a process of its own, on SQLite (`make run`'s default database).
+
+The second factor on SQLite, through the pages, as a person meets it (verified_sessions is not installed here): a
+demo user's password alone reaches nothing; the README's authenticator key gives a code that signs them in; a new
+user sets up an app and gets recovery codes, each of which works once.
+"""
+
+import os
+import re
+import sys
+
+import django
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+django.setup()
+
+from base64 import b32decode  # noqa: E402
+
+from django.contrib.auth.models import Group  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django_otp.oath import totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+call_command("migrate", verbosity=0)
+call_command("seed_demo", contacts=0, verbosity=0)
+
+from agencies.models import User  # noqa: E402
+from contacts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_KEYS  # noqa: E402
+
+client = Client()
+assert client.post("/sign-in/", {"username": "manager", "password": DEMO_PASSWORD}).status_code == 302
+for path in ("/", "/contacts/", "/admin/", "/two-factor/people/"):
+    assert client.get(path)["Location"].startswith("/two-factor/"), path
+code = f"{totp(b32decode(DEMO_TOTP_KEYS['manager'])):06d}"
+assert client.post("/two-factor/", {"code": code})["Location"] == "/"
+assert client.get("/contacts/").status_code == 200
+
+# A new user: enrolment, then a recovery code, once.
+new = User.objects.create_user(username="newbie", password=DEMO_PASSWORD, agency=User.objects.get(
+    username="screener").agency)
+new.groups.add(Group.objects.get(name="screener"))
+first = Client()
+first.post("/sign-in/", {"username": "newbie", "password": DEMO_PASSWORD})
+assert first.get("/contacts/")["Location"] == "/two-factor/set-up/"
+assert "data:image/svg+xml;base64," in first.get("/two-factor/set-up/").content.decode()
+device = TOTPDevice.objects.get(user=new, confirmed=False)
+assert first.post("/two-factor/set-up/", {"code": f"{totp(device.bin_key):06d}"})["Location"] == (
+    "/two-factor/recovery-codes/")
+codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", first.get("/two-factor/recovery-codes/").content.decode())
+assert len(codes) == 10
+again = Client()
+again.post("/sign-in/", {"username": "newbie", "password": DEMO_PASSWORD})
+assert again.post("/two-factor/", {"code": codes[0]}).status_code == 302
+assert again.get("/contacts/").status_code == 200
+replay = Client()
+replay.post("/sign-in/", {"username": "newbie", "password": DEMO_PASSWORD})
+assert replay.post("/two-factor/", {"code": codes[0]}).status_code == 400
+print("sqlite security ok")
