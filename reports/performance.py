@@ -18,6 +18,8 @@ from django.db.models import Count, F, Min, Q
 from agencies.models import AgencyKind
 from contacts.codes import Channel, OutcomeKind, RatingDecision, ReferralSource
 from contacts.models import Contact, Outcome, Rating
+from enquiries.codes import RequestState
+from enquiries.models import InformationRequest
 from mash import deadlines
 from mash.access import Role, has_role
 from mash.codes import Brag, Stage
@@ -146,6 +148,19 @@ def _brag_windows(period: Period, sources) -> dict[str, tuple[int, int]]:
     return {row["rating"]: (row["met"], row["n"]) for row in rows}
 
 
+def _agency_returns(period: Period, user, sources) -> dict[str, tuple[int, int]]:
+    """Information requests each agency answered (a return or a nil return) in the period: (on time, all). A
+    partner sees their own agency's only."""
+    start, end = period.bounds()
+    requests = InformationRequest.objects.filter(state__in=[RequestState.RETURNED, RequestState.NIL_RETURN],
+                                                 met_at__gte=start, met_at__lt=end)
+    if sources is not None:
+        requests = requests.filter(agency_id=user.agency_id)
+    rows = requests.order_by().values("agency__name").annotate(
+        n=Count("id"), on_time=Count("id", filter=Q(met_at__lte=F("due_at"))))
+    return {row["agency__name"]: (row["on_time"], row["n"]) for row in rows}
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
@@ -164,6 +179,7 @@ def figures(*, user, period: Period) -> list[Table]:
     referrals = [_referrals(p, sources) for p in periods]
     ratings = [_rating_decisions(p, sources) for p in periods]
     windows = [_brag_windows(p, sources) for p in periods]
+    returns = [_agency_returns(p, user, sources) for p in periods]
 
     tables = [
         _grouped("sources", "Contacts received, by source", "Contacts received in the period, by CIN referral source",
@@ -197,6 +213,13 @@ def figures(*, user, period: Period) -> list[Table]:
         ["Made less urgent (de-escalated)", ratings[0]["de_escalated"], ratings[1]["de_escalated"]],
     ]
     tables.append(changed)
+    answered = Table("returns", "Information returns on time, by agency",
+                     "Partners' answers to information requests given in the period, and how many by the due time")
+    for name in sorted(set(returns[0]) | set(returns[1])):
+        answered.rows.append([name, *(f"{r.get(name, (0, 0))[0]} of {r.get(name, (0, 0))[1]}" for r in returns)])
+    answered.rows.append(["All agencies", *(f"{sum(m for m, _ in r.values())} of {sum(n for _, n in r.values())}"
+                                            for r in returns)])
+    tables.append(answered)
     tables.append(_grouped("outcomes", "Outcomes", "Outcomes decided in the period, by route",
                            OutcomeKind.choices, *outcomes))
     conversion = Table("conversion", "Contacts to referrals",

@@ -164,11 +164,35 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
 def test_the_figures_cost_the_same_queries_whatever_the_number_of_contacts(personas, month,
                                                                           django_assert_num_queries):
     # The person's roles (read once, then kept on the user); per period: by source, by channel, repeats,
-    # decisions, outcomes, referrals, ratings decided, response windows (8 x 2); the closure days (1).
+    # decisions, outcomes, referrals, ratings decided, response windows, returns (9 x 2); the closure days (1).
     with time_machine.travel(at(20, 9, month=11), tick=False):
-        with django_assert_num_queries(18):
+        with django_assert_num_queries(20):
             performance.figures(user=personas.manager, period=OCTOBER)
         contact_at(personas, at(20, 10), source="1A", channel="phone", decided=at(20, 11), outcome="nfa")
         contact_at(personas, at(21, 10), source="4", channel="letter")
-        with django_assert_num_queries(17):
+        with django_assert_num_queries(19):
             performance.figures(user=personas.manager, period=OCTOBER)
+
+
+def test_each_agencys_information_returns_on_time(personas):
+    """An enquiry in October to police, health and education: health answers the next day (on time), police two
+    weeks later (late), education not yet."""
+    from enquiries import services as enquiry_services
+    from enquiries.tests.helpers import open_enquiry, request_for, world
+
+    with time_machine.travel(at(5, 9), tick=False):
+        w = world(personas)
+    with time_machine.travel(at(5, 10), tick=False):
+        enquiry = open_enquiry(personas, w)
+    answer = {"headings": ["Known"], "sections": {"Known": "Nothing further."}, "brag": "amber",
+              "brag_rationale": "As known.", "submit": True}
+    with time_machine.travel(at(6, 10), tick=False):
+        enquiry_services.return_save(actor=personas.health_partner, request=request_for(enquiry, w.health), **answer)
+    with time_machine.travel(at(19, 10), tick=False):
+        enquiry_services.return_save(actor=personas.police_partner, request=request_for(enquiry, w.police), **answer)
+    with time_machine.travel(at(20, 9, month=11), tick=False):
+        manager = rows(performance.figures(user=personas.manager, period=OCTOBER))["returns"]
+        police = rows(performance.figures(user=personas.police_partner, period=OCTOBER))["returns"]
+    assert manager == [["Testshire Health", "1 of 1", "0 of 0"], ["Testshire Police", "0 of 1", "0 of 0"],
+                       ["All agencies", "1 of 2", "0 of 0"]]
+    assert police == [["Testshire Police", "0 of 1", "0 of 0"], ["All agencies", "0 of 1", "0 of 0"]]
