@@ -23,6 +23,7 @@ from enquiries.models import InformationRequest
 from mash import deadlines
 from mash.access import Role, has_role
 from mash.codes import Brag, Stage
+from mash.models import Escalation, EscalationKind
 
 from .annex_a import Period
 from .models import Referral
@@ -161,6 +162,18 @@ def _agency_returns(period: Period, user, sources) -> dict[str, tuple[int, int]]
     return {row["agency__name"]: (row["on_time"], row["n"]) for row in rows}
 
 
+ACKNOWLEDGED_WITHIN = timedelta(hours=1)
+
+
+def _breaches(period: Period) -> dict[str, int]:
+    """Deadline breaches raised in the period (every clock: contacts, ratings, information requests), and how fast
+    a manager acknowledged them."""
+    start, end = period.bounds()
+    return Escalation.objects.filter(kind=EscalationKind.BREACH, raised_at__gte=start, raised_at__lt=end).aggregate(
+        raised=Count("id"), acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+        within=Count("id", filter=Q(acknowledged_at__lte=F("raised_at") + ACKNOWLEDGED_WITHIN)))
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
@@ -220,6 +233,17 @@ def figures(*, user, period: Period) -> list[Table]:
     answered.rows.append(["All agencies", *(f"{sum(m for m, _ in r.values())} of {sum(n for _, n in r.values())}"
                                             for r in returns)])
     tables.append(answered)
+    if sources is None:  # the MASH's own clocks: its staff's figures
+        breaches = [_breaches(p) for p in periods]
+        table = Table("breaches", "Deadline breaches and their acknowledgement",
+                      "Breaches of a response window raised in the period, and how fast a manager acknowledged them")
+        table.rows = [
+            ["Breaches", *(b["raised"] for b in breaches)],
+            ["Acknowledged within 1 hour", *(b["within"] for b in breaches)],
+            ["Acknowledged later", *(b["acknowledged"] - b["within"] for b in breaches)],
+            ["Not acknowledged yet", *(b["raised"] - b["acknowledged"] for b in breaches)],
+        ]
+        tables.append(table)
     tables.append(_grouped("outcomes", "Outcomes", "Outcomes decided in the period, by route",
                            OutcomeKind.choices, *outcomes))
     conversion = Table("conversion", "Contacts to referrals",

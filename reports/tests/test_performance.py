@@ -164,13 +164,14 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
 def test_the_figures_cost_the_same_queries_whatever_the_number_of_contacts(personas, month,
                                                                           django_assert_num_queries):
     # The person's roles (read once, then kept on the user); per period: by source, by channel, repeats,
-    # decisions, outcomes, referrals, ratings decided, response windows, returns (9 x 2); the closure days (1).
+    # decisions, outcomes, referrals, ratings decided, response windows, returns, breaches (10 x 2); the closure
+    # days (1).
     with time_machine.travel(at(20, 9, month=11), tick=False):
-        with django_assert_num_queries(20):
+        with django_assert_num_queries(22):
             performance.figures(user=personas.manager, period=OCTOBER)
         contact_at(personas, at(20, 10), source="1A", channel="phone", decided=at(20, 11), outcome="nfa")
         contact_at(personas, at(21, 10), source="4", channel="letter")
-        with django_assert_num_queries(19):
+        with django_assert_num_queries(21):
             performance.figures(user=personas.manager, period=OCTOBER)
 
 
@@ -196,3 +197,26 @@ def test_each_agencys_information_returns_on_time(personas):
     assert manager == [["Testshire Health", "1 of 1", "0 of 0"], ["Testshire Police", "0 of 1", "0 of 0"],
                        ["All agencies", "1 of 2", "0 of 0"]]
     assert police == [["Testshire Police", "0 of 1", "0 of 0"], ["All agencies", "0 of 1", "0 of 0"]]
+
+
+def test_breaches_and_how_fast_they_were_acknowledged(personas):
+    """Three Red contacts breach in October: one acknowledged in 20 minutes, one the next day, one not yet."""
+    from mash import deadlines
+    from mash.deadlines.services import escalation_acknowledge
+    from mash.models import Escalation
+    from mash.tests.helpers import clocked_contact
+
+    contacts = [clocked_contact(personas.screener, started_at=at(day, 9)) for day in (5, 6, 7)]
+    for contact in contacts:  # Red: 4 clock hours; swept at 14:00 the same day
+        deadlines.sweep(now=contact.due_at + timezone.timedelta(minutes=47))
+    breaches = [Escalation.objects.get(target_id=c.pk, kind="breach") for c in contacts]
+    with time_machine.travel(breaches[0].raised_at + timezone.timedelta(minutes=20), tick=False):
+        escalation_acknowledge(actor=personas.manager, escalation_id=breaches[0].pk, note="Seen to.")
+    with time_machine.travel(breaches[1].raised_at + timezone.timedelta(days=1), tick=False):
+        escalation_acknowledge(actor=personas.manager, escalation_id=breaches[1].pk, note="Seen to.")
+    with time_machine.travel(at(20, 9, month=11), tick=False):
+        tables = rows(performance.figures(user=personas.manager, period=OCTOBER))
+        partner = rows(performance.figures(user=personas.police_partner, period=OCTOBER))
+    assert tables["breaches"] == [["Breaches", 3, 0], ["Acknowledged within 1 hour", 1, 0],
+                                  ["Acknowledged later", 1, 0], ["Not acknowledged yet", 1, 0]]
+    assert "breaches" not in partner
