@@ -25,7 +25,7 @@ from mash.access import Role, has_role
 from mash.codes import Brag, Stage
 from mash.models import Escalation, EscalationKind
 
-from .annex_a import Period
+from .annex_a import Period, earlier_referrals_in_12_months
 from .models import Referral
 
 # The CIN referral sources each kind of partner agency refers under.
@@ -174,6 +174,14 @@ def _breaches(period: Period) -> dict[str, int]:
         within=Count("id", filter=Q(acknowledged_at__lte=F("raised_at") + ACKNOWLEDGED_WITHIN)))
 
 
+def _re_referrals(period: Period, sources) -> int:
+    """Referrals in the period of a child referred in the 12 months before (per child, as Annex A List 3 counts)."""
+    referrals = Referral.objects.filter(referral_date__gte=period.start, referral_date__lte=period.end)
+    if sources is not None:
+        referrals = referrals.filter(source__in=sources)
+    return referrals.annotate(earlier=earlier_referrals_in_12_months()).filter(earlier__gt=0).count()
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
@@ -193,6 +201,7 @@ def figures(*, user, period: Period) -> list[Table]:
     ratings = [_rating_decisions(p, sources) for p in periods]
     windows = [_brag_windows(p, sources) for p in periods]
     returns = [_agency_returns(p, user, sources) for p in periods]
+    re_referrals = [_re_referrals(p, sources) for p in periods]
 
     tables = [
         _grouped("sources", "Contacts received, by source", "Contacts received in the period, by CIN referral source",
@@ -254,6 +263,7 @@ def figures(*, user, period: Period) -> list[Table]:
         ["Became referrals", *referrals],
         ["Conversion rate", *(_percent(r, c) for r, c in zip(referrals, closed, strict=True))],
         [f"Repeat contacts received ({settings.REPEAT_CONTACT_THRESHOLD} or more in 12 months)", *repeat],
+        ["Re-referrals (a child referred in the 12 months before)", *re_referrals],
     ]
     tables.append(conversion)
     return tables

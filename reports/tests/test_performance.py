@@ -100,7 +100,8 @@ def test_every_figure_of_the_month_for_a_manager(personas, month):
         ["Early help", 1, 0], ["Universal services / advice", 0, 1], ["No further action", 1, 0], ["Total", 4, 1]]
     assert tables["conversion"] == [["Outcomes decided", 4, 1], ["Became referrals", 2, 0],
                                     ["Conversion rate", "50%", "0%"],
-                                    ["Repeat contacts received (3 or more in 12 months)", 0, 0]]
+                                    ["Repeat contacts received (3 or more in 12 months)", 0, 0],
+                                    ["Re-referrals (a child referred in the 12 months before)", 0, 0]]
 
 
 def test_a_partner_sees_only_their_agencys_contacts(personas, month):
@@ -164,14 +165,14 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
 def test_the_figures_cost_the_same_queries_whatever_the_number_of_contacts(personas, month,
                                                                           django_assert_num_queries):
     # The person's roles (read once, then kept on the user); per period: by source, by channel, repeats,
-    # decisions, outcomes, referrals, ratings decided, response windows, returns, breaches (10 x 2); the closure
-    # days (1).
+    # decisions, outcomes, referrals, ratings decided, response windows, returns, breaches, re-referrals
+    # (11 x 2); the closure days (1).
     with time_machine.travel(at(20, 9, month=11), tick=False):
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(24):
             performance.figures(user=personas.manager, period=OCTOBER)
         contact_at(personas, at(20, 10), source="1A", channel="phone", decided=at(20, 11), outcome="nfa")
         contact_at(personas, at(21, 10), source="4", channel="letter")
-        with django_assert_num_queries(21):
+        with django_assert_num_queries(23):
             performance.figures(user=personas.manager, period=OCTOBER)
 
 
@@ -220,3 +221,23 @@ def test_breaches_and_how_fast_they_were_acknowledged(personas):
     assert tables["breaches"] == [["Breaches", 3, 0], ["Acknowledged within 1 hour", 1, 0],
                                   ["Acknowledged later", 1, 0], ["Not acknowledged yet", 1, 0]]
     assert "breaches" not in partner
+
+
+def test_a_child_referred_again_within_12_months_is_a_re_referral(personas):
+    team = Team.objects.create(agency=personas.social_care, name="Assessment team", receives_outcomes=True)
+    first = contact_at(personas, at(5, 10), source="6", channel="police_notification", decided=at(5, 11),
+                       outcome="strategy_s47", team=team)
+    child = first.subjects.get().person
+    with time_machine.travel(at(19, 10), tick=False):
+        again = contact_create(actor=personas.screener, received_at=at(19, 9), channel="phone", referrer_name="GP",
+                               referral_source="3A", concern="Again.", consent_answer="given",
+                               children=[SubjectInput(first_name=child.first_name, last_name=child.last_name,
+                                                      person_id=child.pk)])
+    with time_machine.travel(at(19, 11), tick=False):
+        screen_and_rate(personas, again)
+        contact_services.outcome_decide(actor=personas.manager, contact=again, kind="s17_assessment",
+                                        rationale="r", summary="s", receiving_team=team)
+    with time_machine.travel(at(20, 9, month=11), tick=False):
+        conversion = rows(performance.figures(user=personas.manager, period=OCTOBER))["conversion"]
+    assert conversion[1] == ["Became referrals", 2, 0]
+    assert conversion[-1] == ["Re-referrals (a child referred in the 12 months before)", 1, 0]
