@@ -105,6 +105,10 @@ def _reference_data(request):
 
     threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdCriterion)
     deadlines.windows_ensure_defaults()
+    from django.contrib.auth.models import Group
+
+    for name in ("duty_manager", "service_manager"):  # mash migration 0003's groups
+        Group.objects.get_or_create(name=name)
     from consent.defaults import consent_lists_ensure_default
 
     consent_lists_ensure_default()
