@@ -29,6 +29,7 @@ class ContactAction(models.TextChoices):
     CONTACT_LISTED = "contact.listed", "Contact shown in a work queue"
     PERSON_FOUND = "person.found", "Shown in search results"
     LOOKS_VIEWED = "looks.viewed", "Who has looked at this child viewed"
+    CONTACT_RESTRICTED = "contact.restricted", "Restricted: only the people named may see it"
 
 
 register_actions(ContactAction)
