@@ -4,13 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install services chromium lint frontend clean bench
+.PHONY: run test install services chromium lint frontend clean bench cin-validator
 
 $(VENV)/.installed: pyproject.toml constraints.txt bin/ensure-venv
 	bin/ensure-venv
 	touch $@
 
 install: $(VENV)/.installed
+
+## make cin-validator: the DfE's CIN census validator (csc-validator-be-cin, pinned in cin-validator.txt) in its own
+## Python 3.11 virtual environment, .venv-cin, made once and kept; the census tests call it as a subprocess.
+PYTHON311 ?= python3.11
+CIN_VENV := .venv-cin
+
+$(CIN_VENV)/.installed: cin-validator.txt
+	$(PYTHON311) -m venv $(CIN_VENV)
+	$(CIN_VENV)/bin/pip install --quiet --require-virtualenv -r cin-validator.txt
+	touch $@
+
+cin-validator: $(CIN_VENV)/.installed
 
 ## make run: the web server, a Celery worker and Celery beat on http://127.0.0.1:8000 (Ctrl-C stops all).
 ## With no DATABASE_URL / REDIS_URL it runs on a SQLite file and an embedded Celery transport.
@@ -34,7 +46,7 @@ lint: install
 	$(VENV)/bin/lint-imports --no-cache
 
 ## make test: the whole suite on real PostgreSQL and Redis, with browser tests in Debian's Chromium.
-test: install services chromium lint
+test: install services chromium lint cin-validator
 	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 ## make bench: the benchmarks (bench/README.md); BENCH_FULL=1 for the full sizes, BENCH_STRICT=1 to fail on a
@@ -48,4 +60,4 @@ frontend:
 	npm ci && npm run build
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) $(CIN_VENV)

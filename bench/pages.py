@@ -13,7 +13,8 @@ consent withdrawn with its flag, and a manager's decision to share with health),
 consent panel (measured interleaved with it, request by request, so the two see the same machine), the person
 match (contacts.matching.find_candidates, a function rather than a page), the at-risk board (a manager's:
 every open clock past target or limit, the most overdue 25 of each rating drawn; a screener's: the contacts
-assigned to them) and the Django admin changelist of contacts (the baseline a quick build would use).
+assigned to them), the partner's inbox and the manager's enquiry board (issue 10: about 3 information
+requests a contact) and the Django admin changelist of contacts (the baseline a quick build would use).
 Server time is the wall time around each request; queries are counted with CaptureQueriesContext.
 Results are merged into bench/results.json and the section between the pages markers of bench/README.md.
 """
@@ -36,10 +37,11 @@ RUNS = int(os.environ.get("BENCH_PAGES_RUNS", 50))
 WARMUP = 5
 DB_URL = os.environ.get("BENCH_PAGES_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mash_bench_pages")
 TARGETS = {"screening_queue": 100, "manager_queue": 100, "contact_page": 100, "person_match": 20,
-           "fuzzy_match": 20, "person_search": 50, "at_risk_manager": 100, "at_risk_screener": 100}
+           "fuzzy_match": 20, "person_search": 50, "at_risk_manager": 100, "at_risk_screener": 100,
+           "partner_inbox": 50, "enquiry_board": 50}
 CASES = ["screening_queue", "screening_queue_drawn", "manager_queue", "manager_queue_drawn", "contact_page",
          "contact_page_without_consent", "person_match", "fuzzy_match", "person_search", "at_risk_manager",
-         "at_risk_screener", "admin_changelist"]
+         "at_risk_screener", "partner_inbox", "enquiry_board", "admin_changelist"]
 # Queries each may make, whatever N (issue 11: one or two for a search or a match; the user's roles are read
 # once a request, by the access checks, before either).
 MAX_QUERIES = {"person_match": 2, "fuzzy_match": 2, "person_search": 2}
@@ -200,6 +202,65 @@ def seed_consent(references: list[str]) -> None:
         services.sharing_decide(actor=manager, decision=decision, outcome="share", lawful_basis=basis)
 
 
+REQUEST_AGENCIES = ("Bench Police", "Bench NHS Trust", "Bench Schools")
+
+
+def seed_requests() -> int:
+    """Issue 10: an enquiry on every contact (open on open contacts, closed otherwise) with a request to police,
+    health and education each (about 3 requests a contact): open ones requested or claimed, with running Amber
+    clocks (some overdue), closed ones returned. Written in three statements (the services would take hours at
+    100k); the basis is one consent record, as only the inbox and the board are timed. Returns how many requests."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from agencies.models import Agency
+    from consent.models import ConsentRecord
+    from enquiries.models import InformationRequest
+
+    User = get_user_model()
+    police = Agency.objects.get(name="Bench Police")
+    partner, made = User.objects.get_or_create(username="bench_police", defaults={
+        "agency": police, "first_name": "Bench", "last_name": "Police", "email": "bench_police@example.gov.uk"})
+    partner.groups.add(Group.objects.get(name="partner"))
+    if InformationRequest.objects.exists():
+        return InformationRequest.objects.count()
+    manager = User.objects.get(username="bench_manager").pk
+    consent = ConsentRecord.objects.order_by("pk").values_list("pk", flat=True).first()
+    agencies = list(Agency.objects.filter(name__in=REQUEST_AGENCIES).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO enquiries_enquiry (contact_id, reason, need_to_know, state, opened_by_id, opened_at,
+                                           closed_at, close_reason)
+            SELECT c.id, 'Bench enquiry.', 'Bench.', CASE WHEN c.state = 'closed' THEN 'closed' ELSE 'open' END, %s,
+                   c.received_at, CASE WHEN c.state = 'closed' THEN c.received_at + interval '1 day' END, ''
+            FROM contacts_contact c""", [manager])
+        cursor.execute("""
+            INSERT INTO enquiries_informationrequest (
+                enquiry_id, agency_id, contact_reference, rating, question, basis_kind, consent_record_id,
+                basis_snapshot, state, requested_by_id, requested_at, shortened_reason, closed_reason, clock_stage,
+                clock_started_at, due_at, warn_at, met_at, assigned_to_id, assigned_at)
+            SELECT e.id, a.id, c.reference, c.rating, 'Bench question.', 'consent', %s, '[]'::jsonb,
+                   CASE WHEN e.state = 'closed' THEN 'returned' WHEN e.id %% 3 = 0 THEN 'in_progress'
+                        ELSE 'requested' END,
+                   %s, e.opened_at, '', '', 'information_request', e.opened_at, e.opened_at + interval '24 hours',
+                   e.opened_at + interval '18 hours',
+                   CASE WHEN e.state = 'closed' THEN e.opened_at + interval '12 hours' END,
+                   CASE WHEN e.state = 'open' AND e.id %% 3 = 0 AND a.id = %s THEN %s END,
+                   CASE WHEN e.state = 'open' AND e.id %% 3 = 0 AND a.id = %s THEN e.opened_at END
+            FROM enquiries_enquiry e JOIN contacts_contact c ON c.id = e.contact_id
+            CROSS JOIN (SELECT unnest(%s::bigint[]) AS id) a""",
+                       [consent, manager, police.pk, partner.pk, police.pk, agencies])
+        cursor.execute("""
+            UPDATE enquiries_enquiry e SET next_due_at = (
+                SELECT min(r.due_at) FROM enquiries_informationrequest r
+                WHERE r.enquiry_id = e.id AND r.state IN ('requested', 'in_progress'))
+            WHERE e.state = 'open'""")
+        cursor.execute("ANALYZE enquiries_enquiry")
+        cursor.execute("ANALYZE enquiries_informationrequest")
+    return InformationRequest.objects.count()
+
+
 def open_contacts_with_history(limit: int = 20) -> list[str]:
     """Open contacts (screened, so the page shows screening and rating) whose two children have earlier contacts."""
     from django.db import connection
@@ -248,6 +309,8 @@ def bench_size(n: int) -> list[dict]:
     if not references:
         raise SystemExit("No open contact with children with history: the seed is wrong")
     seed_consent(references)
+    print(f"  {seed_requests():,} information requests", flush=True)
+    partner = client_for(User.objects.get(username="bench_police"))
     cycle = iter(references * (RUNS + WARMUP))
     cycle_without = iter(references * (RUNS + WARMUP))
 
@@ -331,6 +394,8 @@ def bench_size(n: int) -> list[dict]:
         "person_search": person_search,
         "at_risk_manager": get(manager, "/at-risk/"),
         "at_risk_screener": get(screener, "/at-risk/"),
+        "partner_inbox": get(partner, "/partner/"),
+        "enquiry_board": get(manager, "/enquiries/"),
         "admin_changelist": get(superuser, "/admin/contacts/contact/"),
     }
     results = []

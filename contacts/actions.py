@@ -25,6 +25,8 @@ class ContactAction(models.TextChoices):
     PEOPLE_SEARCHED = "people.searched", "Searched for a child"
     CONTACT_ASSIGNED = "contact.assigned", "Assigned"
     CONTACT_TAKEN_OVER = "contact.taken_over", "Taken over from another screener"
+    # Issue 12: the child's facts for the national returns.
+    PERSON_CENSUS_FACTS_RECORDED = "person.census_facts", "Child's details for national returns recorded"
     # Issue 13: every look at a child is on record, lists and search results included.
     CONTACT_LISTED = "contact.listed", "Contact shown in a work queue"
     PERSON_FOUND = "person.found", "Shown in search results"

@@ -116,6 +116,9 @@ class ContactsConfig(AppConfig):
         access.grant(Role.SCREENER, screener)
         access.grant(Role.MANAGER, [*screener, "contacts.decide_rating", "contacts.add_outcome",
                                     "contacts.merge_person"])
+        # Issue 12: the child's facts for the national returns, recorded at screening (contacts.census).
+        access.grant(Role.SCREENER, ["contacts.change_person"])
+        access.grant(Role.MANAGER, ["contacts.change_person"])
         access.grant(Role.ADMIN, [
             f"contacts.{verb}_{model}" for model in ("thresholddocument", "levelofneed", "thresholdcriterion")
             for verb in ("view", "add", "change")

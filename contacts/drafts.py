@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -20,6 +23,7 @@ from mash.audit import audit_record
 from mash.errors import DomainError
 
 from .actions import ContactAction
+from .codes import ContactState
 from .models import Contact, FormDraft
 
 
@@ -128,3 +132,14 @@ def draft_data(draft: FormDraft) -> QueryDict:
     for key, values in (draft.data or {}).items():
         data.setlist(key, [str(v) for v in values] if isinstance(values, list) else [str(values)])
     return data
+
+
+def drafts_purge(*, now=None) -> int:
+    """Delete the drafts nobody will come back to: those not saved for DRAFT_KEEP_DAYS, and any about a contact
+    that is closed (its forms can no longer be submitted). A draft holds what was typed about a family, so it is
+    kept no longer than the work needs it. Returns how many were deleted. Run by beat (contacts.tasks)."""
+    now = now or timezone.now()
+    stale = Q(saved_at__lt=now - timedelta(days=settings.DRAFT_KEEP_DAYS))
+    closed = Q(contact__state=ContactState.CLOSED)
+    deleted, _ = FormDraft.objects.filter(stale | closed).delete()
+    return deleted

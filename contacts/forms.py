@@ -10,7 +10,7 @@ from django import forms
 from agencies.models import Team
 from mash.forms import GovukDateField, GovukDateTimeField, GovukRadioSelect
 
-from . import rules
+from . import census, rules
 from .codes import Brag, PresentingFactor, Recommendation, SubjectRole
 from .models import LevelOfNeed, ThresholdCriterion
 from .services import SubjectInput
@@ -79,7 +79,9 @@ class SubjectForm(forms.Form):
 
     def to_input(self, *, person_id: int | None = None) -> SubjectInput:
         d = self.cleaned_data
+        facts = {name: d.get(name, "") for name in INTAKE_FACTS if name in self.fields}
         return SubjectInput(
+            **facts,
             role=d.get("role", ""),
             person_id=person_id,
             nhs_number=d.get("nhs_number", ""),
@@ -92,7 +94,23 @@ class SubjectForm(forms.Form):
         )
 
 
+def upn_field() -> forms.CharField:
+    return forms.CharField(
+        label="Unique pupil number (UPN)", required=False, help_text="13 characters, like A123456789012",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off",
+                                      "spellcheck": "false"}))
+
+
+# The census facts a screener may know at intake (all optional); the rest are on the child's record.
+INTAKE_FACTS = ("sex", "ethnicity", "upn")
+
+
 class ChildForm(SubjectForm):
+    sex = census.SEX.form_field(widget=GovukRadioSelect, blank="Not known yet",
+                                help_text="For the national returns, if known")
+    ethnicity = census.ETHNICITY.form_field(blank="Not known yet", help_text="For the national returns, if known")
+    upn = upn_field()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = list(rules.CHILD_ROLE.choices)
@@ -261,3 +279,21 @@ class ChronologyFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "The end date must be the same as or after the start date")
         return data
+
+
+class CensusFactsForm(forms.Form):
+    """A child's facts for the national returns (contacts.census), all optional."""
+
+    sex = census.SEX.form_field(widget=GovukRadioSelect, blank="Not known yet")
+    ethnicity = census.ETHNICITY.form_field(blank="Not known yet")
+    disabilities = forms.MultipleChoiceField(
+        label="Disabilities", required=False, choices=census.Disability.choices,
+        widget=forms.CheckboxSelectMultiple, help_text="Select all that apply, or 'No disability'",
+        error_messages={"invalid_choice": census.DISABILITIES_INVALID},
+    )
+    upn = upn_field()
+    upn_unknown = census.UPN_UNKNOWN.form_field(blank="Not applicable (UPN given) or not known yet",
+                                                help_text="Only if the child has no UPN")
+    la_child_id = forms.CharField(
+        label="Local child ID", required=False, help_text="The council's own ID for the child: letters and digits",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}))

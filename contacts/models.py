@@ -1,7 +1,7 @@
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -9,6 +9,7 @@ from mash.codes import Brag, stage_label
 from mash.deadlines import Clocked
 
 from . import identifiers
+from .census import Ethnicity, Sex, UpnUnknown
 from .codes import (
     Channel,
     ConsentAnswer,
@@ -32,6 +33,17 @@ class Person(models.Model):
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
+    # What the national returns need (CIN census names; contacts.census has the codes and the rules). All optional:
+    # recorded at intake or screening where known, never needed to save a contact.
+    # Database defaults too: the bulk loaders (seed_bench's COPY) name only the columns they fill.
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True, default="", db_default="")
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True, default="", db_default="")
+    disabilities = models.JSONField("disabilities (CIN codes)", default=list, blank=True,
+                                    db_default=Value([], output_field=models.JSONField()))
+    upn = models.CharField("UPN", max_length=13, blank=True, default="", db_default="")
+    upn_unknown = models.CharField("why the UPN is not known", max_length=3, choices=UpnUnknown.choices, blank=True,
+                                   default="", db_default="")
+    la_child_id = models.CharField("local child ID", max_length=20, blank=True, default="", db_default="")
     # Stored match keys, so that finding candidates is an index lookup (contacts.matching, contacts.search), all
     # computed by contacts.identifiers.person_keys: exact (letters only), phonetic (Soundex and Metaphone), and
     # the date of birth with day and month in order (a swapped date has the same key).
@@ -76,6 +88,7 @@ class Person(models.Model):
                 condition=Q(date_of_birth__isnull=True) | Q(expected_date_of_birth__isnull=True),
                 name="person_born_or_expected_not_both",
             ),
+            models.CheckConstraint(condition=Q(upn="") | Q(upn_unknown=""), name="person_upn_or_reason_not_both"),
         ]
 
     def __str__(self):

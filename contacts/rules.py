@@ -20,7 +20,7 @@ from mash.codes import Brag
 from mash.errors import Problems
 from mash.rules import Choice, Text, choices_check
 
-from . import identifiers
+from . import census, identifiers
 from .codes import Channel, ConsentAnswer, OutcomeKind, PresentingFactor, ReferralSource, SubjectRole
 
 MAX_CHILDREN = 12
@@ -126,8 +126,14 @@ def subject_clean(subject, *, group: str, index: int, problems: Problems, today:
         postcode = identifiers.normalise_postcode(subject.postcode)
     except ValidationError:
         problems.add(at("postcode"), POSTCODE_INVALID)
+    facts = {}
+    if child:
+        facts = census.census_facts_clean(
+            sex=subject.sex, ethnicity=subject.ethnicity, disabilities=subject.disabilities, upn=subject.upn,
+            upn_unknown=subject.upn_unknown, la_child_id=subject.la_child_id, problems=problems, prefix=at(""))
+        facts["disabilities"] = tuple(facts["disabilities"])
     return dataclasses.replace(subject, role=role, first_name=first_name, last_name=last_name, address=address,
-                               nhs_number=nhs_number, postcode=postcode)
+                               nhs_number=nhs_number, postcode=postcode, **facts)
 
 
 def contact_clean(*, received_at: datetime | None, channel: str, referrer_name: str, referral_source: str,

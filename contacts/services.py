@@ -14,7 +14,7 @@ from mash.audit import audit_record, audit_record_many
 from mash.codes import Stage
 from mash.errors import DomainError, Problems
 
-from . import rules, signals
+from . import census, rules, signals
 from .actions import ContactAction
 from .codes import (
     CHILD_ROLES,
@@ -38,6 +38,8 @@ from .models import (
     ThresholdDocument,
 )
 
+CENSUS_FACTS = ("sex", "ethnicity", "disabilities", "upn", "upn_unknown", "la_child_id")
+
 
 @dataclass(frozen=True)
 class SubjectInput:
@@ -50,6 +52,13 @@ class SubjectInput:
     address: str = ""
     postcode: str = ""
     person_id: int | None = None  # link to someone already known, chosen by the screener
+    # A child's facts for the national returns, where known at intake (contacts.census): all optional.
+    sex: str = ""
+    ethnicity: str = ""
+    disabilities: tuple[str, ...] = ()
+    upn: str = ""
+    upn_unknown: str = ""
+    la_child_id: str = ""
 
 
 def contact_reference_next(*, year: int) -> str:
@@ -74,7 +83,11 @@ def _person_for(subject: SubjectInput) -> Person:
             raise DomainError("The person chosen to link to no longer exists: check the matches again")
         # Fill gaps the known record has; never overwrite what is recorded.
         changed = []
-        for attr in ("nhs_number", "address", "postcode", "date_of_birth"):
+        for attr in ("nhs_number", "address", "postcode", "date_of_birth", *CENSUS_FACTS):
+            if attr == "upn_unknown" and (person.upn or subject.upn):
+                continue  # a UPN known on either side: no reason for its absence
+            if attr == "upn" and person.upn_unknown and subject.upn:
+                person.upn_unknown = ""  # the UPN is now known
             if not getattr(person, attr) and getattr(subject, attr):
                 setattr(person, attr, getattr(subject, attr))
                 changed.append(attr)
@@ -89,6 +102,8 @@ def _person_for(subject: SubjectInput) -> Person:
         nhs_number=subject.nhs_number,
         address=subject.address,
         postcode=subject.postcode,
+        **{attr: list(subject.disabilities) if attr == "disabilities" else getattr(subject, attr)
+           for attr in CENSUS_FACTS},
     )
 
 
@@ -634,6 +649,27 @@ def person_merge(*, actor, keep: Person, duplicate: Person, reason: str) -> Pers
                               "reason": reason})
     return keep
 
+
+def person_census_facts_record(*, actor, person: Person, sex: str = "", ethnicity: str = "", disabilities=(),
+                               upn: str = "", upn_unknown: str = "", la_child_id: str = "") -> Person:
+    """Record what the national returns need about a child (contacts.census), at screening or whenever it becomes
+    known. Every fact is optional; a blank answer clears the fact. Audited with what changed."""
+    problems = Problems()
+    clean = census.census_facts_clean(sex=sex, ethnicity=ethnicity, disabilities=disabilities, upn=upn,
+                                      upn_unknown=upn_unknown, la_child_id=la_child_id, problems=problems)
+    problems.raise_if_any()
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.merged_into_id:
+            raise DomainError("This record was merged into another: record the details there")
+        changes = {name: value for name, value in clean.items() if getattr(person, name) != value}
+        for name, value in changes.items():
+            setattr(person, name, value)
+        if changes:
+            person.save()
+            audit_record(actor=actor, action=ContactAction.PERSON_CENSUS_FACTS_RECORDED, target=person,
+                         changes={"fields": sorted(changes)})
+    return person
 
 
 def people_search_record(*, actor, terms, found: int, more: bool) -> None:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("search/", views_search.person_search, name="search"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
+    path("people/<int:pk>/returns/", views.person_census_facts, name="census_facts"),
     path("people/<int:pk>/looked-at/", views_looks.person_looks, name="person_looks"),
     path("<str:reference>/restrict/", views_restrict.contact_restrict, name="restrict"),
     path("people/<int:pk>/chronology/", views_chronology.child_chronology, name="chronology"),

@@ -9,11 +9,12 @@ from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
 from mash.forms import add_domain_errors, initial_from_data, run_service
 
-from . import drafts, guidance, matching, selectors, services, views_decisions
+from . import census, drafts, guidance, matching, selectors, services, views_decisions
 from .actions import ContactAction
 from .codes import CHILD_ROLES, ContactState
 from .forms import (
     AdultFormSet,
+    CensusFactsForm,
     ChildForm,
     ChildFormSet,
     ContactForm,
@@ -301,7 +302,33 @@ def person_detail(request, pk: int):
     form = _merge_form(candidates)
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form,
-                   "panels": site.panels("person", request, person)})
+                   "disabilities": _disability_labels(person), "panels": site.panels("person", request, person)})
+
+
+def _disability_labels(person) -> list[str]:
+    labels = dict(census.Disability.choices)
+    return [labels.get(code, code) for code in person.disabilities or []]
+
+
+@require_http_methods(["GET", "POST"])
+def person_census_facts(request, pk: int):
+    """A child's facts for the national returns (sex, ethnicity, disabilities, UPN, local ID), at screening or
+    whenever they become known."""
+    person = selectors.get_person_for_user(request.user, pk)
+    deny_unless(request.user.has_perm("contacts.change_person") and person.merged_into_id is None)
+    names = ("sex", "ethnicity", "disabilities", "upn", "upn_unknown", "la_child_id")
+    if request.method == "POST":
+        form = CensusFactsForm(request.POST)
+        if form.is_valid() and run_service(form, services.person_census_facts_record, actor=request.user,
+                                           person=person, **{n: form.cleaned_data.get(n) for n in names}):
+            messages.success(request, "The details for national returns were saved.")
+            return redirect(person)
+        status = 400
+    else:
+        services.person_record_view(actor=request.user, person=person)
+        form = CensusFactsForm(initial={n: getattr(person, n) for n in names})
+        status = 200
+    return render(request, "contacts/census_facts.html", {"person": person, "form": form}, status=status)
 
 
 @require_POST

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "contacts",
     "enquiries",
     "consent",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -330,7 +331,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_INTERVAL_SECONDS,
         "options": {"expires": DELIVERY_INTERVAL_SECONDS},
     },
+    "purge-drafts": {
+        "task": "contacts.tasks.purge_drafts",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }
+# A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,
+# and at once when its contact is closed.
+DRAFT_KEEP_DAYS = env.int("DRAFT_KEEP_DAYS", default=14)
 
 # The front door's rules that councils set locally (see DOMAIN.md); admins refine them in the admin.
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=25)
@@ -340,6 +349,13 @@ POLL_SECONDS = env.int("POLL_SECONDS", default=30)
 POLL_REGION_CACHE_SECONDS = env.int("POLL_REGION_CACHE_SECONDS", default=90)
 # A child named on this many contacts in 12 months is flagged as a repeat contact.
 REPEAT_CONTACT_THRESHOLD = env.int("REPEAT_CONTACT_THRESHOLD", default=3)
+# A MASH enquiry needs the contact's rating approved first (the request's clock runs on the window for that rating).
+ENQUIRY_NEEDS_APPROVED_RATING = env_bool("ENQUIRY_NEEDS_APPROVED_RATING", default=True)
+# Issue 12, the national returns. Outcomes that make a contact a referral (statutory assessment by default).
+REFERRAL_OUTCOMES = env.list("REFERRAL_OUTCOMES", default=["s17_assessment", "strategy_s47"])
+# The council's three-digit DfE local authority code, and the software named in the CIN census header.
+LA_CODE = env.str("LA_CODE", default="999")
+CIN_SOFTWARE_CODE = env.str("CIN_SOFTWARE_CODE", default="MASH front door")
 # The largest police notification file a manager may upload (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -54,7 +54,8 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("health/sweep/", views.sweep_health, name="sweep_health"),
     path("contacts/", include("contacts.urls")),
-    path("partner/", include("enquiries.urls")),
+    path("", include("enquiries.urls")),  # the partner portal (partner/) and the MASH side of enquiries (enquiries/)
     path("consent/", include("consent.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

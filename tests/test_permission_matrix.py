@@ -73,6 +73,14 @@ MATRIX = {
     "contacts/import/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
     "contacts/people/<int:pk>/": ({"GET"}, mash_record(), {"pk": "person"}),
     "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
+    "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
+    "reports/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "reports/annex-a/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "reports/cin-census/": ({"GET"}, mash_only(screener=DENIED), {}),
+    # Managers see every contact's figures, a partner their own agency's.
+    "reports/performance/": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK), {}),
+    "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
+                                           {"key": "performance_table"}),
     "contacts/people/<int:pk>/looked-at/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/<str:reference>/restrict/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
@@ -82,7 +90,8 @@ MATRIX = {
     "contacts/<str:reference>/revise/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/outcome/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/pass-to-allocated-worker/": ({"POST"}, mash_record(), {"reference": "reference"}),
-    "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK), {}),
+    # A manager is sent on to the enquiry board (where a digest of request escalations leads).
+    "partner/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, police=OK, health=OK, manager=OK), {}),
     # Issue 11 (decisions): drafts of the long forms, staying signed in.
     "session/keep-alive/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
     "contacts/drafts/<slug:form>/save/": ({"POST"}, mash_only(), {"form": "new_contact_form"}),
@@ -126,6 +135,36 @@ MATRIX.update({
 })
 
 
+
+def partner_only(**extra):
+    """A page of the partner portal about one request: its agency's partners only; everyone else, another agency's
+    partner included, never learns it exists (404)."""
+    return expect(HIDDEN, **{"anonymous": SIGN_IN, "police": OK, **extra})
+
+
+# --- enquiries (issue 10): the partner portal answers only the agency asked (404 for anyone else); the MASH side is
+# the MASH's (partners get 404 for its records), acting on it a manager's (a screener: 403).
+MATRIX.update({
+    # MASH staff following a request's link (an escalation) are sent on to their own view of it.
+    "partner/requests/<int:pk>/": ({"GET"}, partner_only(screener=OK, manager=OK), {"pk": "request"}),
+    "partner/requests/<int:pk>/claim/": ({"POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/give/": ({"GET", "POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/return/": ({"GET", "POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/nil-return/": ({"POST"}, partner_only(), {"pk": "request"}),
+    "partner/requests/<int:pk>/decline/": ({"GET", "POST"}, partner_only(), {"pk": "request"}),
+    "enquiries/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "enquiries/contact/<str:reference>/open/": ({"GET", "POST"}, mash_record(screener=DENIED),
+                                                {"reference": "reference"}),
+    "enquiries/<int:pk>/ask/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "enquiry"}),
+    "enquiries/<int:pk>/close/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "enquiry"}),
+    "enquiries/requests/<int:pk>/": ({"GET"}, mash_record(), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/withdraw/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/chase/": ({"POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/requests/<int:pk>/shorten/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
+    "enquiries/returns/<int:pk>/sensitive/": ({"GET"}, mash_record(screener=DENIED), {"pk": "return"}),
+})
+
+
 def routes(resolver=None, prefix=""):
     """Every route the resolver knows, but the Django admin's."""
     for entry in (resolver or get_resolver()).url_patterns:
@@ -159,9 +198,27 @@ def world(personas):
         "escalation": Escalation.objects.get(target_id=breached.pk, kind="breach").pk,
         "new_contact_form": "contact",
         "screening_form": "screening",
+        "performance_table": "sources",
         "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
+        **enquiry_world(personas),
     }
+
+
+def enquiry_world(personas) -> dict:
+    """An enquiry to police, health and education on an Amber contact; health has returned, with a sensitive
+    section; police's request is open."""
+    from enquiries import services as enquiry_services
+    from enquiries.tests.helpers import open_enquiry, request_for, world
+
+    w = world(personas)
+    enquiry = open_enquiry(personas, w)
+    health = request_for(enquiry, w.health)
+    returned = enquiry_services.return_save(
+        actor=personas.health_partner, request=health, headings=["GP registration"],
+        sections={"GP registration": "Registered."}, brag="amber", brag_rationale="Missed appointments.",
+        sensitive="Mother's mental health history.", submit=True)
+    return {"request": request_for(enquiry, w.police).pk, "enquiry": enquiry.pk, "return": returned.pk}
 
 
 def consent_world(personas, contact) -> dict:
@@ -195,7 +252,7 @@ def test_every_url_has_an_access_decision():
 
 def _path(route: str, args: dict, world: dict) -> str:
     path = route
-    for converter in ("<int:pk>", "<str:reference>", "<slug:form>"):
+    for converter in ("<int:pk>", "<str:reference>", "<slug:form>", "<slug:key>"):
         name = converter.strip("<>").split(":")[1]
         if converter in path:
             path = path.replace(converter, str(world[args[name]]))

@@ -176,9 +176,9 @@ def test_the_chronology_pins_its_query_count(personas, client_for, history):
     # session, user, the session's second-factor device (mash.mfa), roles, the person, records merged into them,
     # the contacts (with the child's role), ratings,
     # outcomes (with their teams), escalations, merges, linked people, the audit row (savepoint, insert, release),
-    # unread notifications, agency (identity bar); the session is saved at most once a minute (mash.polling), not
-    # on this request
-    assert query_count(client, path) == few == 17
+    # unread notifications, agency (identity bar), the information requests naming the child (enquiries' source);
+    # the session is saved at most once a minute (mash.polling), not on this request
+    assert query_count(client, path) == few == 18
 
 
 def test_another_app_adds_its_events_through_the_registry(personas, client_for, history):

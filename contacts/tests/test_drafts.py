@@ -155,3 +155,31 @@ def test_discarding_a_draft(personas, client_for):
     assert not FormDraft.objects.exists()
     assert AuditEvent.objects.filter(action="draft.discarded", actor=personas.manager).count() == 1
     assert "Check the school" not in client.get(f"/contacts/{contact.reference}/decide/").content.decode()
+
+
+def test_old_drafts_and_drafts_of_closed_contacts_are_purged(personas, settings):
+    """What someone typed about a family is kept only while it can still be used: beat's purge deletes drafts
+    not saved for DRAFT_KEEP_DAYS and drafts about a closed contact, and nothing else."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contacts.codes import ContactState
+    from contacts.drafts import draft_save
+    from contacts.tasks import purge_drafts
+
+    settings.DRAFT_KEEP_DAYS = 14
+    open_contact, closed_contact, old_contact = (make_contact(personas.screener) for _ in range(3))
+    for contact in (open_contact, closed_contact, old_contact):
+        services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)
+        draft_save(actor=personas.screener, form="screening", contact=contact, data={"worries": ["typed"]})
+    new = draft_save(actor=personas.screener, form="contact", data={"concern": ["typed"]})
+    Contact.objects.filter(pk=closed_contact.pk).update(state=ContactState.CLOSED)
+    now = timezone.now()
+    FormDraft.objects.filter(contact=old_contact).update(saved_at=now - timedelta(days=15))
+    FormDraft.objects.filter(pk=new.pk).update(saved_at=now - timedelta(days=13))
+
+    assert purge_drafts() == 2
+    kept = set(FormDraft.objects.values_list("form", "contact"))
+    assert kept == {("screening", open_contact.pk), ("contact", None)}
+    assert purge_drafts() == 0  # run again (a late or repeated message): nothing more

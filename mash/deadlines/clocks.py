@@ -110,6 +110,16 @@ DEFAULT_WINDOWS: list[dict] = [
     # Information requests to agencies: warn at 2, breach at 3 working days.
     {"stage": Stage.INFORMATION_REQUEST, "rating": "", "target": Decimal(2), "limit": Decimal(3),
      "unit": Unit.WORKING_DAYS, "second_level_minutes": 60},
+    # Per rating (issue 10; seeded by enquiries' migration): Red 3 clock hours (warn at 2), Amber 24 clock hours
+    # (warn at 18), Green and Blue 5 working days (warn at 4). The any-rating window serves an unrated contact.
+    {"stage": Stage.INFORMATION_REQUEST, "rating": Brag.RED, "target": Decimal(2), "limit": Decimal(3),
+     "unit": Unit.CLOCK_HOURS, "second_level_minutes": 30},
+    {"stage": Stage.INFORMATION_REQUEST, "rating": Brag.AMBER, "target": Decimal(18), "limit": Decimal(24),
+     "unit": Unit.CLOCK_HOURS, "second_level_minutes": 60},
+    {"stage": Stage.INFORMATION_REQUEST, "rating": Brag.GREEN, "target": Decimal(4), "limit": Decimal(5),
+     "unit": Unit.WORKING_DAYS, "second_level_minutes": 60},
+    {"stage": Stage.INFORMATION_REQUEST, "rating": Brag.BLUE, "target": Decimal(4), "limit": Decimal(5),
+     "unit": Unit.WORKING_DAYS, "second_level_minutes": 60},
     # A manager's decision on a proposed rating, from the proposal: Red 30 clock minutes (warn at 15), Amber 2
     # working hours (warn at 1), Green and Blue 1 working day (warn after 4 working hours).
     {"stage": Stage.RATING_APPROVAL, "rating": Brag.RED, "target": Decimal("0.25"), "limit": Decimal("0.5"),

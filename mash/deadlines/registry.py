@@ -141,6 +141,20 @@ def registration_replaced(model: type[models.Model], **changes):
         _registry[model] = original
 
 
+@contextlib.contextmanager
+def registrations_only(*models: type[models.Model]):
+    """For benchmarks and tests: within the block, the sweep sees only these models' registrations (e.g. the
+    single-model figure beside the sweep of every registered model, in the same run)."""
+    saved = dict(_registry)
+    _registry.clear()
+    _registry.update({m: r for m, r in saved.items() if m in models})
+    try:
+        yield
+    finally:
+        _registry.clear()
+        _registry.update(saved)
+
+
 # Members of a group, cached for the length of one sweep pass (no query per row for "all managers").
 _members_cache: ContextVar[dict[str, list[int]] | None] = ContextVar("deadline_group_members", default=None)
 

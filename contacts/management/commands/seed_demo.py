@@ -80,8 +80,12 @@ class Command(BaseCommand):
         if not Contact.objects.exists():
             made = self._front_door(users, contacts)
             self._daily_work(users)
+            if contacts is None or contacts > 0:
+                self._returns_demo()
         if contacts:
             self._consent_demo()
+        if contacts is None or contacts:
+            self._enquiry_demo()
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {len(agencies)} agencies, {len(users)} users, {made} new contacts. "
             f"Password for every demo user: {DEMO_PASSWORD}; each one's authenticator key is in the README "
@@ -125,6 +129,19 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         call_command("seed_consent_demo", stdout=self.stdout)
+
+    def _enquiry_demo(self):
+        """Enquiries with requests in every state, so each demo partner has work (enquiries' own command)."""
+        from django.core.management import call_command
+
+        call_command("seed_enquiry_demo", stdout=self.stdout)
+
+    def _returns_demo(self):
+        """Issue 12: the children's facts for the national returns, and this year's referrals (reports' own command:
+        contacts does not import reports)."""
+        from django.core.management import call_command
+
+        call_command("seed_returns_demo", stdout=self.stdout)
 
     def _front_door(self, users, count: int) -> int:
         """A day's contacts that read like real front-door work (contacts/management/commands/_front_door_demo.py):

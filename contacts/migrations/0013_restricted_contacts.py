@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('contacts', '0011_rating_approval_clock'),
+        ('contacts', '0012_person_census_facts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,71 @@
+"""What enquiries shows on other apps' pages (registered with mash.site from EnquiriesConfig.ready): the enquiry
+panel on the contact page (returns side by side, each agency's BRAG view beside the MASH rating), the returns on
+the outcome page, and the enquiry events in a child's chronology."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from contacts.chronology import Event
+from mash.access import Role, has_role, is_mash_staff
+
+from . import selectors
+from .codes import REQUEST_TAG_CLASS
+from .models import InformationRequest
+
+
+def _panel(request, contact) -> dict | None:
+    if not is_mash_staff(request.user):
+        return None
+    enquiries = selectors.enquiries_for_contact(contact)
+    for enquiry in enquiries:
+        for r in enquiry.requests.all():
+            r.tag_class = REQUEST_TAG_CLASS.get(r.state, "govuk-tag--grey")
+            submitted = list(r.returns.all())
+            r.current = submitted[0] if submitted else None
+    open_enquiry = next((e for e in enquiries if e.state == "open"), None)
+    manager = has_role(request.user, Role.MANAGER)
+    screening = getattr(contact, "screening", None)  # read with the contact (None: not screened)
+    needs_rating = settings.ENQUIRY_NEEDS_APPROVED_RATING and not contact.rating
+    may_open = manager and open_enquiry is None and contact.state != "closed"
+    return {
+        "contact": contact,
+        "enquiries": enquiries,
+        "open_enquiry": open_enquiry,
+        "manager": manager,
+        "recommended": screening is not None and screening.recommendation == "enquiry" and open_enquiry is None
+        and contact.state != "closed",
+        "needs_rating": may_open and needs_rating,
+        "open_url": reverse("enquiries:open", args=[contact.reference]) if may_open and not needs_rating else "",
+    }
+
+
+def contact_panel(request, contact):
+    return _panel(request, contact)
+
+
+def outcome_panel(request, contact):
+    panel = _panel(request, contact)
+    if panel is None or not panel["enquiries"]:
+        return None
+    return panel
+
+
+def enquiry_events(query):
+    """Each request sent and each answer, about the children the request names. One query."""
+    urls = {c.pk: (c.reference, c.get_absolute_url()) for c in query.contacts}
+    requests = (InformationRequest.objects.filter(enquiry__contact_id__in=query.contact_ids,
+                                                  people__in=query.person_ids)
+                .select_related("agency", "enquiry", "requested_by", "closed_by").distinct())
+    for r in requests:
+        reference, url = urls[r.enquiry.contact_id]
+        if query.within(r.requested_at):
+            yield Event(at=r.requested_at, kind="enquiry", title=f"Information request sent to {r.agency}",
+                        detail=r.question, by=str(r.requested_by), reference=reference, url=url)
+        if r.closed_at and query.within(r.closed_at):
+            yield Event(at=r.closed_at, kind="enquiry",
+                        title=f"Information request {r.get_state_display().lower()}: {r.agency}",
+                        detail=r.closed_reason, by=str(r.closed_by or ""), reference=reference, url=url, order=1)
+
+

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = "National returns and performance"
+
+    def ready(self):
+        from contacts.signals import outcome_decided
+        from mash import access, site
+        from mash.access import Role
+
+        from . import actions  # noqa: F401 (registers the reports audit actions)
+        from .receivers import outcome_referrals
+
+        outcome_decided.connect(outcome_referrals, dispatch_uid="reports.outcome_referrals")
+        site.add_navigation("reports:returns", "National returns", roles={Role.MANAGER}, order=60)
+        site.add_navigation("reports:performance", "Performance", roles={Role.MANAGER, Role.PARTNER}, order=55)
+        access.grant(Role.MANAGER, ["reports.view_referral", "reports.export_returns", "reports.view_performance"])
+        access.grant(Role.PARTNER, ["reports.view_performance"])

@@ -1,0 +1,72 @@
+"""Contacts and referrals in the DfE's terms: the national returns (Ofsted's Annex A, the CIN census) are read from
+these rows, not worked out by a mapping at export time."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from contacts.codes import OutcomeKind, ReferralSource
+
+
+class PrimaryNeed(models.TextChoices):
+    """CIN census PrimaryNeedCode."""
+
+    N1 = "N1", "Abuse, neglect and exploitation"
+    N2 = "N2", "Child's disability"
+    N3 = "N3", "Parental disability or illness"
+    N4 = "N4", "Family in acute stress"
+    N5 = "N5", "Family dysfunction"
+    N6 = "N6", "Socially unacceptable behaviour"
+    N7 = "N7", "Low income"
+    N8 = "N8", "Absent parenting"
+    N9 = "N9", "Cases other than children in need"
+    N0 = "N0", "Not stated"
+
+
+class Referral(models.Model):
+    """A contact that became a referral to children's social care, for one child named on it.
+
+    Recorded in the same transaction as the outcome that sends the contact to statutory assessment (section 17
+    or section 47, or another outcome the council's policy names: settings.REFERRAL_OUTCOMES), by
+    `reports.receivers.outcome_referrals`. One row per child: the CIN census has a CINdetails per child per
+    referral, and Annex A List 3 a row per child per referral.
+    """
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="referrals")
+    person = models.ForeignKey("contacts.Person", on_delete=models.PROTECT, related_name="referrals")
+    # CINreferralDate: the day the contact became a referral (the outcome's date, Europe/London).
+    referral_date = models.DateField()
+    # ReferralSource: the contact's source, copied (a contact's source is what the referrer was).
+    source = models.CharField("referral source (CIN code)", max_length=2, choices=ReferralSource.choices)
+    route = models.CharField(max_length=32, choices=OutcomeKind.choices)
+    # PrimaryNeedCode: N1 (abuse or neglect) for a section 47 route, where the concern is significant harm;
+    # otherwise N0 (not stated) until the assessment says (the census needs one for a referral with further action).
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, default="N0")
+    # ReferralNFA: the referral ended with no further action (recorded by a manager when it does).
+    nfa = models.BooleanField("ended with no further action", default=False)
+    nfa_recorded_at = models.DateTimeField(null=True, blank=True)
+    nfa_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    allocated_team = models.ForeignKey("agencies.Team", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    allocated_worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["referral_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "person"], name="referral_once_per_child_per_contact"),
+            models.CheckConstraint(condition=Q(nfa=False) | Q(nfa_recorded_at__isnull=False),
+                                   name="referral_nfa_has_when"),
+        ]
+        indexes = [
+            # The returns read a period of referrals; List 3 counts a child's referrals in the 12 months before.
+            models.Index(fields=["referral_date"], name="referral_date"),
+            models.Index(fields=["person", "referral_date"], name="referral_person_date"),
+        ]
+        permissions = [("export_returns", "Can download the national returns (Annex A, CIN census)"),
+                       ("view_performance", "Can see the performance figures (a partner: their agency's only)")]
+
+    def __str__(self):
+        return f"Referral of {self.person} from {self.contact} on {self.referral_date:%d/%m/%Y}"

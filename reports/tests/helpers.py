@@ -1,0 +1,34 @@
+"""Builders for the reports tests: contacts taken through the real services to an outcome."""
+
+from contacts import services as contact_services
+from contacts.models import LevelOfNeed, ThresholdCriterion
+from contacts.tests.factories import make_contact
+
+
+def screen_and_rate(personas, contact, *, brag="amber"):
+    """A recorded contact screened by the screener and its rating approved by the manager."""
+    level = LevelOfNeed.objects.get(document__active=True, number=3)
+    contact_services.screening_submit(
+        actor=personas.screener, contact=contact, worries="w", working_well="ww", needs_to_happen="n",
+        history_checked=True, level=level, criteria=list(ThresholdCriterion.objects.filter(level=level)[:1]),
+        proposed_brag=brag, rationale="r", recommendation="route", differs_reason="Seen differently.")
+    contact_services.rating_decide(actor=personas.manager, contact=contact, brag=brag)
+    return contact
+
+
+def decide(personas, contact, *, kind="s17_assessment", team=None, brag="amber"):
+    """Screen, rate and give a recorded contact its outcome."""
+    screen_and_rate(personas, contact, brag=brag)
+    contact_services.outcome_decide(actor=personas.manager, contact=contact, kind=kind, rationale="Because.",
+                                    summary="Summary for the team.", receiving_team=team)
+    contact.refresh_from_db()
+    return contact
+
+
+def contact_awaiting_outcome(personas, *, brag="amber", **contact_kwargs):
+    return screen_and_rate(personas, make_contact(personas.screener, **contact_kwargs), brag=brag)
+
+
+def contact_to_outcome(personas, *, kind="s17_assessment", team=None, brag="amber", **contact_kwargs):
+    """A contact recorded, screened, rated and given an outcome, each by the right persona."""
+    return decide(personas, make_contact(personas.screener, **contact_kwargs), kind=kind, team=team, brag=brag)

@@ -1,0 +1,94 @@
+"""Run by tests/test_returns_sqlite.py in a process of its own, on SQLite (`make run`'s default database).
+
+Contacts become referrals on SQLite; a manager downloads Ofsted's Annex A workbook (List 3 counts a child's
+earlier referral, a subquery with date arithmetic that both databases must run) and the CIN census file.
+"""
+
+import io
+import os
+import sys
+from datetime import date, timedelta
+
+import django
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+django.setup()
+
+from tests import verified_sessions  # noqa: E402  (sign-ins give their second factor, as in conftest)
+
+verified_sessions.install()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+call_command("migrate", verbosity=0)
+call_command("seed_demo", contacts=0, verbosity=0)  # users and agencies only
+
+from agencies.models import Team, User  # noqa: E402
+from contacts import services  # noqa: E402
+from contacts.models import LevelOfNeed, ThresholdCriterion  # noqa: E402
+from contacts.services import SubjectInput  # noqa: E402
+from reports.models import Referral  # noqa: E402
+
+assert connection.vendor == "sqlite", connection.vendor
+screener, manager = User.objects.get(username="screener"), User.objects.get(username="manager")
+team = Team.objects.get(name="Assessment team")
+level = LevelOfNeed.objects.get(document__active=True, number=3)
+
+
+def to_referral(children, source):
+    contact = services.contact_create(
+        actor=screener, received_at=timezone.now() - timedelta(hours=2), channel="phone", referrer_name="R",
+        referral_source=source, concern="A concern.", consent_answer="given", children=children)
+    services.screening_submit(
+        actor=screener, contact=contact, worries="w", working_well="ww", needs_to_happen="n", history_checked=True,
+        level=level, criteria=list(ThresholdCriterion.objects.filter(level=level)[:1]), proposed_brag="red",
+        rationale="r", recommendation="route", differs_reason="x")
+    services.rating_decide(actor=manager, contact=contact, brag="red")
+    services.outcome_decide(actor=manager, contact=contact, kind="strategy_s47", rationale="r", summary="s",
+                            receiving_team=team)
+    return contact
+
+
+first = to_referral([SubjectInput(first_name="Ava", last_name="Brown", date_of_birth=date(2019, 4, 2), sex="F",
+                                  ethnicity="WBRI")], "6")
+ava = first.subjects.get().person
+to_referral([SubjectInput(first_name="Ava", last_name="Brown", person_id=ava.pk)], "2A")
+assert Referral.objects.filter(person=ava).count() == 2
+
+client = Client(SERVER_NAME="localhost")
+client.force_login(manager)
+today = timezone.localdate()
+response = client.get("/reports/annex-a/", {"start-day": 1, "start-month": 1, "start-year": today.year - 1,
+                                            "end-day": today.day, "end-month": today.month, "end-year": today.year})
+assert response.status_code == 200, response.content.decode()[:2000]
+book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+list1 = [[c.value for c in row] for row in book["List 1"].iter_rows(min_row=2)]
+list3 = [[c.value for c in row] for row in book["List 3"].iter_rows(min_row=2)]
+assert [row[6] for row in list1] == ["q) 6: Police", "e) 2A: Schools"], list1
+assert [row[8] for row in list3] == [0, 1], list3
+assert list3[0][1:3] == ["b) Female", "a) WBRI"], list3
+
+# The CIN census file for the current collection year: one child (Ava), two referrals.
+from lxml import etree  # noqa: E402
+
+from reports.rules import census_years  # noqa: E402
+
+response = client.get("/reports/cin-census/", {"year": census_years()[0]})
+assert response.status_code == 200, response.content.decode()[:2000]
+document = etree.fromstring(b"".join(response.streaming_content))
+schema = etree.XMLSchema(etree.parse("reports/specs/CIN_schema_2026.xsd"))
+schema.assertValid(document)
+assert len(document.findall("Children/Child")) == 1 and len(document.findall("Children/Child/CINdetails")) == 2
+
+# The performance figures and a table's CSV.
+query = {"start-day": 1, "start-month": today.month, "start-year": today.year, "end-day": today.day,
+         "end-month": today.month, "end-year": today.year}
+page = client.get("/reports/performance/", query)
+assert page.status_code == 200 and 'data-testid="table-conversion"' in page.content.decode()
+rows = client.get("/reports/performance/conversion.csv", query).content.decode().splitlines()
+assert rows[1:3] == ["Outcomes decided,2,0", "Became referrals,2,0"], rows
+print("sqlite returns ok")
