@@ -39,3 +39,26 @@ def contact_restrict(request, reference: str):
         return redirect(contact)
     return render(request, "contacts/restrict.html", {"contact": contact, "form": form},
                   status=400 if form.errors else 200)
+
+
+class BreakGlassForm(forms.Form):
+    reference = forms.CharField(label="Contact reference", max_length=32,
+                                error_messages={"required": "Enter the restricted record's reference"})
+    reason = forms.CharField(
+        label="Why do you need to open it?", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Whoever restricted it is told, with your reason; the look is recorded.",
+        error_messages={"required": "Say why you need to open this restricted record"})
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request):
+    """A manager opens a restricted record they were not granted (an emergency): audited, and its owner told."""
+    deny_unless(has_role(request.user, Role.MANAGER))
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = run_service(form, services.contact_break_glass, actor=request.user, **form.cleaned_data)
+        if contact:
+            messages.warning(request, f"You opened the restricted record {contact.reference}. Its owner has been "
+                                      "told, with your reason.")
+            return redirect(contact)
+    return render(request, "contacts/break_glass.html", {"form": form}, status=400 if form.errors else 200)

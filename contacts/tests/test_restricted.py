@@ -93,3 +93,28 @@ def test_history_counts_leave_out_a_restricted_contact(personas, client_for, res
     shown = selectors.history_at_a_glance(later, user=personas.screener)[0].previous
     assert [r.contact for r in hidden] == [] and [r.contact for r in shown] == [restricted]
     assert restricted.reference not in client_for(personas.screener2).get(later.get_absolute_url()).content.decode()
+
+
+def test_break_glass_is_audited_and_tells_the_owner(personas, client_for, restricted):
+    from agencies.models import User
+    from mash.access import Role
+    from mash.models import Notification
+
+    other_manager = User.objects.create_user(username="manager2", password="x" * 20, agency=personas.social_care,
+                                             first_name="Max", last_name="Other", email="m2@example.gov.uk")
+    from django.contrib.auth.models import Group
+
+    other_manager.groups.add(Group.objects.get(name=Role.MANAGER.value))
+    client = client_for(other_manager)
+    assert client.get(restricted.get_absolute_url()).status_code == 404  # not granted
+    assert client.post("/contacts/break-glass/", {"reference": restricted.reference, "reason": ""}).status_code == 400
+    assert client.post("/contacts/break-glass/", {"reference": "C-1999-000001", "reason": "r"}).status_code == 400
+    response = client.post("/contacts/break-glass/", {"reference": restricted.reference.lower(),
+                                                      "reason": "Police at the door, duty screener off sick."})
+    assert response.status_code == 302 and response["Location"] == restricted.get_absolute_url()
+    assert client.get(restricted.get_absolute_url()).status_code == 200
+    event = AuditEvent.objects.get(action="contact.break_glass")
+    assert event.actor == other_manager and event.changes == {"reason": "Police at the door, duty screener off sick."}
+    told = Notification.objects.get(kind="break_glass")
+    assert told.recipient == personas.manager and restricted.reference in told.subject
+    assert client_for(personas.screener).get("/contacts/break-glass/").status_code == 403
