@@ -105,11 +105,9 @@ def _reference_data(request):
 
     threshold_document_ensure_default(ThresholdDocument, LevelOfNeed, ThresholdCriterion)
     deadlines.windows_ensure_defaults()
-    # the duty rotas' groups (mash migration 0003), which a transactional test's flush removes too
-    from django.conf import settings
     from django.contrib.auth.models import Group
 
-    for name in (settings.DEADLINE_DUTY_MANAGER_GROUP, settings.DEADLINE_SECOND_LEVEL_GROUP):
+    for name in ("duty_manager", "service_manager"):  # mash migration 0003's groups
         Group.objects.get_or_create(name=name)
     from consent.defaults import consent_lists_ensure_default
 

@@ -190,13 +190,15 @@ def test_another_app_adds_its_events_through_the_registry(personas, client_for, 
                 yield chronology.Event(at=contact.received_at + timedelta(minutes=30), kind="enquiry",
                                        title="MASH enquiry opened", reference=contact.reference)
 
+    saved = dict(chronology._SOURCES)  # the real apps' sources (enquiries' own is also "enquiry"): put back after
     chronology.register_source("enquiry", "MASH enquiries", enquiries, order=40)
     try:
         html = client_for(personas.screener).get(f"/contacts/people/{ava.pk}/chronology/").content.decode()
         assert ("enquiry", second.reference, timezone.localdate().isoformat()) in events(html)
         assert "MASH enquiry opened" in html and 'value="enquiry"' in html  # and a filter for it
     finally:
-        chronology._SOURCES.pop("enquiry")
+        chronology._SOURCES.clear()
+        chronology._SOURCES.update(saved)
 
 
 def test_a_merged_record_brings_its_contacts_and_says_so(personas, client_for, history):
