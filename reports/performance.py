@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 
 from agencies.models import AgencyKind
 from contacts.codes import Channel, OutcomeKind, RatingDecision, ReferralSource
-from contacts.models import Contact, Outcome
+from contacts.models import Contact, Outcome, Rating
+from enquiries.codes import RequestState
+from enquiries.models import InformationRequest
 from mash import deadlines
 from mash.access import Role, has_role
+from mash.codes import Brag, Stage
+from mash.models import Escalation, EscalationKind
 
-from .annex_a import Period
+from .annex_a import Period, earlier_referrals_in_12_months
 from .models import Referral
 
 # The CIN referral sources each kind of partner agency refers under.
@@ -115,6 +119,69 @@ def _referrals(period: Period, sources) -> int:
     return referrals.values("contact_id").distinct().count()
 
 
+URGENCY = {code: rank for rank, code in enumerate(Brag.values)}  # red 0 ... blue 3
+
+
+def _rating_decisions(period: Period, sources) -> dict[str, int]:
+    """Managers' decisions on screeners' proposed ratings in the period: agreed, made more urgent (escalated) or
+    less urgent (de-escalated)."""
+    start, end = period.bounds()
+    ratings = Rating.objects.filter(decided_at__gte=start, decided_at__lt=end,
+                                    decision__in=[RatingDecision.APPROVED, RatingDecision.CHANGED])
+    if sources is not None:
+        ratings = ratings.filter(contact__referral_source__in=sources)
+    out = {"agreed": 0, "escalated": 0, "de_escalated": 0}
+    for row in ratings.order_by().values("proposed_brag", "decided_brag").annotate(n=Count("id")):
+        proposed, decided = URGENCY[row["proposed_brag"]], URGENCY.get(row["decided_brag"] or row["proposed_brag"])
+        key = "agreed" if decided == proposed else "escalated" if decided < proposed else "de_escalated"
+        out[key] += row["n"]
+    return out
+
+
+def _brag_windows(period: Period, sources) -> dict[str, tuple[int, int]]:
+    """Contacts whose BRAG response clock stopped (an outcome) in the period, by rating: (within the window, all)."""
+    start, end = period.bounds()
+    contacts = Contact.objects.filter(clock_stage=Stage.BRAG_RESPONSE, met_at__gte=start, met_at__lt=end)
+    if sources is not None:
+        contacts = contacts.filter(referral_source__in=sources)
+    rows = contacts.order_by().values("rating").annotate(
+        n=Count("id"), met=Count("id", filter=Q(met_at__lte=F("due_at"))))
+    return {row["rating"]: (row["met"], row["n"]) for row in rows}
+
+
+def _agency_returns(period: Period, user, sources) -> dict[str, tuple[int, int]]:
+    """Information requests each agency answered (a return or a nil return) in the period: (on time, all). A
+    partner sees their own agency's only."""
+    start, end = period.bounds()
+    requests = InformationRequest.objects.filter(state__in=[RequestState.RETURNED, RequestState.NIL_RETURN],
+                                                 met_at__gte=start, met_at__lt=end)
+    if sources is not None:
+        requests = requests.filter(agency_id=user.agency_id)
+    rows = requests.order_by().values("agency__name").annotate(
+        n=Count("id"), on_time=Count("id", filter=Q(met_at__lte=F("due_at"))))
+    return {row["agency__name"]: (row["on_time"], row["n"]) for row in rows}
+
+
+ACKNOWLEDGED_WITHIN = timedelta(hours=1)
+
+
+def _breaches(period: Period) -> dict[str, int]:
+    """Deadline breaches raised in the period (every clock: contacts, ratings, information requests), and how fast
+    a manager acknowledged them."""
+    start, end = period.bounds()
+    return Escalation.objects.filter(kind=EscalationKind.BREACH, raised_at__gte=start, raised_at__lt=end).aggregate(
+        raised=Count("id"), acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+        within=Count("id", filter=Q(acknowledged_at__lte=F("raised_at") + ACKNOWLEDGED_WITHIN)))
+
+
+def _re_referrals(period: Period, sources) -> int:
+    """Referrals in the period of a child referred in the 12 months before (per child, as Annex A List 3 counts)."""
+    referrals = Referral.objects.filter(referral_date__gte=period.start, referral_date__lte=period.end)
+    if sources is not None:
+        referrals = referrals.filter(source__in=sources)
+    return referrals.annotate(earlier=earlier_referrals_in_12_months()).filter(earlier__gt=0).count()
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
@@ -131,6 +198,10 @@ def figures(*, user, period: Period) -> list[Table]:
     decisions = [_decisions(p, sources, calendar) for p in periods]
     outcomes = [_outcomes(p, sources) for p in periods]
     referrals = [_referrals(p, sources) for p in periods]
+    ratings = [_rating_decisions(p, sources) for p in periods]
+    windows = [_brag_windows(p, sources) for p in periods]
+    returns = [_agency_returns(p, user, sources) for p in periods]
+    re_referrals = [_re_referrals(p, sources) for p in periods]
 
     tables = [
         _grouped("sources", "Contacts received, by source", "Contacts received in the period, by CIN referral source",
@@ -148,6 +219,40 @@ def figures(*, user, period: Period) -> list[Table]:
          *(_percent(d["on_time"], d["on_time"] + d["late"]) for d in decisions)],
     ]
     tables.append(timely)
+    met = Table("windows", "Response windows met, by rating",
+                "Contacts given an outcome in the period within their BRAG rating's response window")
+    for code, label in Brag.choices:
+        if any(code in w for w in windows):
+            met.rows.append([label, *(f"{w.get(code, (0, 0))[0]} of {w.get(code, (0, 0))[1]}" for w in windows)])
+    totals = [tuple(map(sum, zip(*w.values(), strict=False))) if w else (0, 0) for w in windows]
+    met.rows.append(["All ratings", *(f"{m} of {n}" for m, n in totals)])
+    tables.append(met)
+    changed = Table("ratings", "Ratings: the screener's proposal and the manager's decision",
+                    "Proposed ratings a manager decided in the period")
+    changed.rows = [
+        ["Agreed", ratings[0]["agreed"], ratings[1]["agreed"]],
+        ["Made more urgent (escalated)", ratings[0]["escalated"], ratings[1]["escalated"]],
+        ["Made less urgent (de-escalated)", ratings[0]["de_escalated"], ratings[1]["de_escalated"]],
+    ]
+    tables.append(changed)
+    answered = Table("returns", "Information returns on time, by agency",
+                     "Partners' answers to information requests given in the period, and how many by the due time")
+    for name in sorted(set(returns[0]) | set(returns[1])):
+        answered.rows.append([name, *(f"{r.get(name, (0, 0))[0]} of {r.get(name, (0, 0))[1]}" for r in returns)])
+    answered.rows.append(["All agencies", *(f"{sum(m for m, _ in r.values())} of {sum(n for _, n in r.values())}"
+                                            for r in returns)])
+    tables.append(answered)
+    if sources is None:  # the MASH's own clocks: its staff's figures
+        breaches = [_breaches(p) for p in periods]
+        table = Table("breaches", "Deadline breaches and their acknowledgement",
+                      "Breaches of a response window raised in the period, and how fast a manager acknowledged them")
+        table.rows = [
+            ["Breaches", *(b["raised"] for b in breaches)],
+            ["Acknowledged within 1 hour", *(b["within"] for b in breaches)],
+            ["Acknowledged later", *(b["acknowledged"] - b["within"] for b in breaches)],
+            ["Not acknowledged yet", *(b["raised"] - b["acknowledged"] for b in breaches)],
+        ]
+        tables.append(table)
     tables.append(_grouped("outcomes", "Outcomes", "Outcomes decided in the period, by route",
                            OutcomeKind.choices, *outcomes))
     conversion = Table("conversion", "Contacts to referrals",
@@ -158,6 +263,7 @@ def figures(*, user, period: Period) -> list[Table]:
         ["Became referrals", *referrals],
         ["Conversion rate", *(_percent(r, c) for r, c in zip(referrals, closed, strict=True))],
         [f"Repeat contacts received ({settings.REPEAT_CONTACT_THRESHOLD} or more in 12 months)", *repeat],
+        ["Re-referrals (a child referred in the 12 months before)", *re_referrals],
     ]
     tables.append(conversion)
     return tables

@@ -9,4 +9,5 @@ urlpatterns = [
     path("cin-census/", views.cin_census_download, name="cin_census"),
     path("performance/", views.performance_dashboard, name="performance"),
     path("performance/<slug:key>.csv", views.performance_csv, name="performance_csv"),
+    path("referrals/<int:pk>/nfa/", views.referral_nfa, name="referral_nfa"),
 ]

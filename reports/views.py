@@ -6,16 +6,17 @@ import tempfile
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from mash.access import require_perms
+from mash.access import deny_unless, require_perms
 from mash.errors import DomainError
 from mash.forms import add_domain_errors, run_service
 
-from . import performance, rules, services
+from . import performance, rules, selectors, services
 from .annex_a import Period
 from .forms import CensusYearForm, PeriodForm
 
@@ -123,3 +124,17 @@ def performance_csv(request, key: str):
     for row in table.rows:
         writer.writerow([performance.csv_safe(cell) for cell in row])
     return response
+
+
+@require_POST
+def referral_nfa(request, pk: int):
+    """A manager records that a referral ended with no further action (the census's ReferralNFA)."""
+    referral = selectors.get_referral_for_user(request.user, pk)
+    deny_unless(request.user.has_perm("reports.change_referral"))
+    try:
+        services.referral_nfa_record(actor=request.user, referral=referral)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Recorded: the referral of {referral.person} ended with no further action.")
+    return redirect(referral.contact)

@@ -81,6 +81,7 @@ MATRIX = {
     "reports/performance/": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK), {}),
     "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
                                            {"key": "performance_table"}),
+    "reports/referrals/<int:pk>/nfa/": ({"POST"}, mash_record(screener=DENIED), {"pk": "referral"}),
     "contacts/people/<int:pk>/looked-at/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/<str:reference>/restrict/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/break-glass/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
@@ -200,10 +201,21 @@ def world(personas):
         "new_contact_form": "contact",
         "screening_form": "screening",
         "performance_table": "sources",
+        "referral": referral_world(personas),
         "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
         **enquiry_world(personas),
     }
+
+
+def referral_world(personas) -> int:
+    """A contact sent to a section 17 assessment: it became a referral (reports)."""
+    from agencies.models import Team
+    from reports.tests.helpers import contact_to_outcome
+
+    team, _ = Team.objects.get_or_create(agency=personas.social_care, name="Assessment team",
+                                         defaults={"receives_outcomes": True})
+    return contact_to_outcome(personas, kind="s17_assessment", team=team).referrals.get().pk
 
 
 def enquiry_world(personas) -> dict:

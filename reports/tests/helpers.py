@@ -5,14 +5,16 @@ from contacts.models import LevelOfNeed, ThresholdCriterion
 from contacts.tests.factories import make_contact
 
 
-def screen_and_rate(personas, contact, *, brag="amber"):
-    """A recorded contact screened by the screener and its rating approved by the manager."""
+def screen_and_rate(personas, contact, *, brag="amber", decided_brag=None):
+    """A recorded contact screened by the screener and its rating approved (or changed to `decided_brag`) by the
+    manager."""
     level = LevelOfNeed.objects.get(document__active=True, number=3)
     contact_services.screening_submit(
         actor=personas.screener, contact=contact, worries="w", working_well="ww", needs_to_happen="n",
         history_checked=True, level=level, criteria=list(ThresholdCriterion.objects.filter(level=level)[:1]),
         proposed_brag=brag, rationale="r", recommendation="route", differs_reason="Seen differently.")
-    contact_services.rating_decide(actor=personas.manager, contact=contact, brag=brag)
+    contact_services.rating_decide(actor=personas.manager, contact=contact, brag=decided_brag or brag,
+                                   reason="Seen otherwise." if decided_brag else "")
     return contact
 
 

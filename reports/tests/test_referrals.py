@@ -72,3 +72,38 @@ def test_a_referral_ends_nfa_once(personas, team):
     with pytest.raises(DomainError):
         referral_nfa_record(actor=personas.manager, referral=referral)
     assert AuditEvent.objects.filter(action=ReportAction.REFERRAL_NFA).count() == 1
+
+
+def test_the_contact_page_shows_the_referral_and_a_manager_records_nfa(personas, client_for, team):
+    contact = contact_to_outcome(personas, kind="s17_assessment", team=team, children=2)
+    referral = Referral.objects.filter(contact=contact).order_by("person__first_name").first()
+    manager = client_for(personas.manager)
+    page = manager.get(contact.get_absolute_url()).content.decode()
+    assert 'data-testid="referral-panel"' in page and "Record no further action" in page
+    response = manager.post(f"/reports/referrals/{referral.pk}/nfa/")
+    assert response.status_code == 302 and response["Location"] == contact.get_absolute_url()
+    referral.refresh_from_db()
+    assert referral.nfa and not Referral.objects.filter(contact=contact, nfa=True).exclude(pk=referral.pk).exists()
+    page = manager.get(contact.get_absolute_url()).content.decode()
+    assert "Ended with no further action (recorded by Mo Manager" in page
+    # Twice: refused with a message, nothing more recorded.
+    manager.post(f"/reports/referrals/{referral.pk}/nfa/")
+    assert AuditEvent.objects.filter(action=ReportAction.REFERRAL_NFA).count() == 1
+
+
+def test_a_screener_sees_the_referral_but_cannot_record_nfa(personas, client_for, team):
+    contact = contact_to_outcome(personas, kind="s17_assessment", team=team)
+    referral = Referral.objects.get(contact=contact)
+    screener = client_for(personas.screener)
+    page = screener.get(contact.get_absolute_url()).content.decode()
+    assert 'data-testid="referral-panel"' in page and "Record no further action" not in page
+    assert screener.post(f"/reports/referrals/{referral.pk}/nfa/").status_code == 403
+    assert client_for(personas.police_partner).post(f"/reports/referrals/{referral.pk}/nfa/").status_code == 404
+    referral.refresh_from_db()
+    assert not referral.nfa
+
+
+def test_no_panel_when_the_contact_made_no_referral(personas, client_for):
+    contact = contact_to_outcome(personas, kind="nfa")
+    assert 'data-testid="referral-panel"' not in client_for(personas.manager).get(
+        contact.get_absolute_url()).content.decode()

@@ -1,0 +1,21 @@
+"""Reads for reports that concern one record: a referral, seen through the contact it came from."""
+
+from django.http import Http404
+
+from contacts.selectors import contacts_visible_to
+
+from .models import Referral
+
+
+def get_referral_for_user(user, pk: int) -> Referral:
+    """A referral on a contact the person may see; 404 for anyone else (never reveal that it exists)."""
+    referral = (Referral.objects.select_related("contact", "person")
+                .filter(pk=pk, contact__in=contacts_visible_to(user)).first())
+    if referral is None:
+        raise Http404("No referral found")
+    return referral
+
+
+def contact_referrals(contact) -> list[Referral]:
+    return list(Referral.objects.filter(contact=contact).select_related("person", "nfa_recorded_by")
+                .order_by("person__first_name", "id"))
