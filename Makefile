@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install services chromium lint frontend clean bench cin-validator
+.PHONY: run test install services chromium lint frontend clean bench audit cin-validator
 
 $(VENV)/.installed: pyproject.toml constraints.txt bin/ensure-venv
 	bin/ensure-venv
@@ -40,6 +40,10 @@ services:
 
 chromium:
 	bin/ensure-chromium
+
+## make audit: pip-audit over the pinned set (constraints.txt); says plainly when no advisory service is reachable
+audit: install
+	VENV=$(VENV) bin/supply-chain-audit
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -31,6 +31,8 @@ class ContactAction(models.TextChoices):
     CONTACT_LISTED = "contact.listed", "Contact shown in a work queue"
     PERSON_FOUND = "person.found", "Shown in search results"
     LOOKS_VIEWED = "looks.viewed", "Who has looked at this child viewed"
+    CONTACT_RESTRICTED = "contact.restricted", "Restricted: only the people named may see it"
+    CONTACT_BREAK_GLASS = "contact.break_glass", "Restricted record opened without a grant (break-glass)"
 
 
 register_actions(ContactAction)

@@ -92,6 +92,7 @@ class ContactsConfig(AppConfig):
             "contact_for_allocated_worker": "Contact for an allocated worker",
             "rating": "Rating to approve", "rating_returned": "Rating returned to you", "outcome": "Outcome",
             "outcome_received": "New case from the MASH", "significant": "Significant event",
+            "break_glass": "Restricted record opened",
         })
 
         from . import (

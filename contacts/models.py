@@ -2,6 +2,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
+from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from mash.codes import Brag, stage_label
@@ -161,7 +162,10 @@ class Contact(Clocked):
     )
     # When the assigned screener took the contact (or was given it): "Sam Okafor has had this since 10:32".
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # Restricted (e.g. a staff member's family): seen only by those granted it (ContactUserObjectPermission,
+    # contacts.selectors.contacts_visible_to). The reason says why, for the managers who grant it.
     restricted = models.BooleanField(default=False)
+    restricted_reason = models.TextField(blank=True, default="", db_default="")  # db_default: seed_bench COPYs
     # No index: nothing looks contacts up by who recorded them, and users are deactivated, not deleted
     # (PROTECT refuses the delete of anyone who recorded a contact).
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -546,3 +550,17 @@ class FormDraft(models.Model):
 
     def __str__(self):
         return f"Draft {self.form} of {self.contact or 'a new contact'} by {self.user}"
+
+
+# --- restricted records: who may see one (django-guardian, a direct foreign key: DESIGN.md section 5) ----------
+
+
+class ContactUserObjectPermission(UserObjectPermissionBase):
+    """A grant of `contacts.view_contact` on one restricted contact to one user (guardian's direct-foreign-key
+    model: an indexed join, not the generic table)."""
+
+    content_object = models.ForeignKey(Contact, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        # (user, permission, contact) unique: its index answers "which contacts may this user see" by its prefix
+        pass

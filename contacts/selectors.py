@@ -22,10 +22,21 @@ MANAGER_STATES = [ContactState.AWAITING_APPROVAL, ContactState.AWAITING_OUTCOME]
 
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
-    """MASH staff see contacts; restricted ones only with an explicit grant (not yet built: none are restricted)."""
+    """MASH staff see contacts; a restricted one only with an explicit grant (ContactUserObjectPermission, made
+    by contacts.services.contact_restrict). The one filter every list, page, search, match, count and export of
+    contacts goes through, so a restricted contact is absent everywhere for anyone not granted it."""
     if not is_mash_staff(user):
         return Contact.objects.none()
-    return Contact.objects.filter(restricted=False)
+    return Contact.objects.filter(Q(restricted=False) | Q(pk__in=restricted_grants(user)))
+
+
+def restricted_grants(user):
+    """The restricted contacts granted to `user` (a subquery: the grant table's unique index, by its prefix)."""
+    from .models import ContactUserObjectPermission
+
+    return ContactUserObjectPermission.objects.filter(
+        user_id=user.pk, permission__codename="view_contact", permission__content_type__app_label="contacts",
+    ).values("content_object_id")
 
 
 def ratings_visible_to(user) -> QuerySet[Rating]:
@@ -85,8 +96,9 @@ class ChildHistory:
         return len(self.previous)
 
 
-def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
-    """Each child's contacts in the 12 months before this one, with their outcomes. One query.
+def history_at_a_glance(contact: Contact, *, user=None) -> list[ChildHistory]:
+    """Each child's contacts in the 12 months before this one, with their outcomes. One query. With `user`, only
+    the contacts they may see (a restricted contact is not counted for anyone not granted it).
 
     Only contacts received before this one: a contact received later is not this contact's history (and one
     received at the same minute counts as earlier only if it was recorded first).
@@ -103,6 +115,8 @@ def history_at_a_glance(contact: Contact) -> list[ChildHistory]:
         .select_related("contact", "contact__outcome")
         .order_by("-contact__received_at", "-contact_id")
     )
+    if user is not None:
+        rows = rows.filter(contact__in=contacts_visible_to(user))
     by_person: dict[int, list[ContactSubject]] = {}
     for row in rows:
         by_person.setdefault(row.person_id, []).append(row)

@@ -763,3 +763,77 @@ def contact_take_over(*, actor, contact: Contact, reason: str) -> Contact:
             body=f"{actor} took over contact {contact.reference} from you: {reason}",
             link=contact.get_absolute_url())
     return contact
+
+
+# --- restricted records (issue 13) --------------------------------------------------------------------------------
+
+
+def contact_restrict(*, actor, contact: Contact, reason: str, users) -> Contact:
+    """A manager restricts a contact (e.g. a staff member's family) with a reason, naming who may see it: from now
+    on it is absent from every list, search, match and count for everyone else (contacts.selectors
+    .contacts_visible_to). The manager keeps a grant; so does its assigned screener, if named. Audited (who was
+    granted, by id: no names in the log)."""
+    from guardian.shortcuts import assign_perm
+
+    from mash.access import Role, has_role, is_mash_staff
+
+    problems = Problems()
+    if not has_role(actor, Role.MANAGER):
+        problems.add(None, "Only a MASH manager restricts a record")
+    reason = (reason or "").strip()
+    if not reason:
+        problems.add("reason", "Say why this record is restricted")
+    users = list(users)
+    if any(not (user.is_active and is_mash_staff(user)) for user in users):
+        problems.add("users", "Only active MASH staff can be named")
+    problems.raise_if_any()
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        granted = {actor.pk: actor, **{user.pk: user for user in users}}
+        for user in granted.values():
+            assign_perm("contacts.view_contact", user, contact)
+        if not contact.restricted or contact.restricted_reason != reason:
+            contact.restricted, contact.restricted_reason = True, reason
+            contact.save(update_fields=["restricted", "restricted_reason"])
+        audit_record(actor=actor, action=ContactAction.CONTACT_RESTRICTED, target=contact,
+                     changes={"granted": sorted(granted), "reason": reason})
+    return contact
+
+
+def contact_break_glass(*, actor, reference: str, reason: str) -> Contact:
+    """A manager opens a restricted contact they were not granted, in an emergency, with a reason: they are granted
+    it, the look is audited with the reason, and whoever restricted it (and its assigned screener) is told."""
+    from guardian.shortcuts import assign_perm
+
+    from mash.access import Role, has_role
+
+    problems = Problems()
+    if not has_role(actor, Role.MANAGER):
+        problems.add(None, "Only a MASH manager can open a restricted record")
+    reason = (reason or "").strip()
+    if not reason:
+        problems.add("reason", "Say why you need to open this restricted record")
+    problems.raise_if_any()
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().filter(reference=(reference or "").strip().upper(),
+                                                             restricted=True).first()
+        if contact is None:
+            raise DomainError("No restricted record has that reference", field="reference")
+        assign_perm("contacts.view_contact", actor, contact)
+        audit_record(actor=actor, action=ContactAction.CONTACT_BREAK_GLASS, target=contact,
+                     changes={"reason": reason})
+        from mash.models import AuditEvent
+
+        owners = set(AuditEvent.objects.filter(action=ContactAction.CONTACT_RESTRICTED, target_id=str(contact.pk))
+                     .exclude(actor=None).values_list("actor_id", flat=True))
+        if contact.assigned_screener_id:
+            owners.add(contact.assigned_screener_id)
+        owners.discard(actor.pk)
+        notify.notifications_queue(
+            notify.Message(recipient_id=owner, kind="break_glass",
+                           subject=f"Restricted record opened: {contact.reference}",
+                           body=f"{actor} opened the restricted record {contact.reference} without a grant. "
+                                f"Their reason: {reason}",
+                           link=contact.get_absolute_url())
+            for owner in sorted(owners))
+    return contact

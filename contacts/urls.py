@@ -7,6 +7,7 @@ from . import (
     views_import,
     views_looks,
     views_outcome,
+    views_restrict,
     views_search,
     views_work,
 )
@@ -28,6 +29,8 @@ urlpatterns = [
     path("people/<int:pk>/merge/", views.person_merge, name="person_merge"),
     path("people/<int:pk>/returns/", views.person_census_facts, name="census_facts"),
     path("people/<int:pk>/looked-at/", views_looks.person_looks, name="person_looks"),
+    path("<str:reference>/restrict/", views_restrict.contact_restrict, name="restrict"),
+    path("break-glass/", views_restrict.break_glass, name="break_glass"),
     path("people/<int:pk>/chronology/", views_chronology.child_chronology, name="chronology"),
     path("people/<int:pk>/chronology/print/", views_chronology.child_chronology_print, name="chronology_print"),
     path("<str:reference>/", views.contact_detail, name="detail"),

@@ -163,7 +163,7 @@ def _detail_context(request, contact, **extra):
     return {
         "contact": contact,
         "trail": trail,
-        "history": selectors.history_at_a_glance(contact),
+        "history": selectors.history_at_a_glance(contact, user=request.user),
         "candidates": selectors.match_candidates(contact, user=request.user) if open_contact else {},
         "pending": selectors.pending_rating(contact),
         "allocated": allocated,
@@ -296,7 +296,8 @@ def _merge_form(candidates, data=None) -> MergeForm:
 def person_detail(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     services.person_record_view(actor=request.user, person=person)
-    subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
+    subjects = (person.subject_of.filter(contact__in=selectors.contacts_visible_to(request.user))
+                .select_related("contact", "contact__outcome").order_by("-contact__received_at"))
     candidates = _possible_duplicates(person, request.user)
     form = _merge_form(candidates)
     return render(request, "contacts/person.html",
@@ -340,7 +341,8 @@ def person_merge(request, pk: int):
                                        **form.cleaned_data):
         messages.success(request, f"Merged into {person}. The other record is kept, marked as merged.")
         return redirect(person)
-    subjects = person.subject_of.select_related("contact", "contact__outcome").order_by("-contact__received_at")
+    subjects = (person.subject_of.filter(contact__in=selectors.contacts_visible_to(request.user))
+                .select_related("contact", "contact__outcome").order_by("-contact__received_at"))
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form,
                    "panels": site.panels("person", request, person)}, status=400)

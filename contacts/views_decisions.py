@@ -10,9 +10,9 @@ from .forms import RatingDecisionForm, ReturnForm, ScreeningForm
 from .views_drafts import draft_context
 
 
-def facts(contact) -> dict:
-    """The facts every decision page shows (contacts/_facts.html)."""
-    return {"history": selectors.history_at_a_glance(contact), "pending": selectors.pending_rating(contact)}
+def facts(contact, user=None) -> dict:
+    """The facts every decision page shows (contacts/_facts.html), the history scoped to `user`."""
+    return {"history": selectors.history_at_a_glance(contact, user=user), "pending": selectors.pending_rating(contact)}
 
 
 def screening_page(request, contact, document, *, form=None, status=200, suggest=False):
@@ -43,7 +43,7 @@ def screening_page(request, contact, document, *, form=None, status=200, suggest
             form.initial.setdefault("proposed_brag", suggestion.brag)
     return render(request, "contacts/screen.html", {
         "contact": contact, "form": form, "document": document, "suggestion": suggestion,
-        "criteria_map": guidance.criteria_map(document), **facts(contact), **drafting,
+        "criteria_map": guidance.criteria_map(document), **facts(contact, request.user), **drafting,
     }, status=status)
 
 
@@ -63,6 +63,6 @@ def decide_page(request, contact, pending, *, form=None, return_form=None, statu
         return_form = ReturnForm(initial=initial_from_data(ReturnForm, data) if data is not None else None)
     return render(request, "contacts/decide.html", {
         "contact": contact, "pending": pending, "form": form, "return_form": return_form,
-        "own": pending.proposed_by_id == request.user.pk, "with_screening": True, **facts(contact),
+        "own": pending.proposed_by_id == request.user.pk, "with_screening": True, **facts(contact, request.user),
         "decide_drafts": decide_drafts, "return_drafts": return_drafts,
     }, status=status)

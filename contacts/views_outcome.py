@@ -23,7 +23,7 @@ def _form_page(request, contact, form, *, status=200, restore=False):
     if restore and drafting["draft_data"] is not None:
         form = OutcomeForm(initial=initial_from_data(OutcomeForm, drafting["draft_data"]))
     return render(request, "contacts/outcome.html", {
-        "contact": contact, "form": form, "with_screening": True, **facts(contact), **drafting,
+        "contact": contact, "form": form, "with_screening": True, **facts(contact, request.user), **drafting,
         # What other apps put before the decision (e.g. the agencies' returns), each checking its own access.
         "panels": site.panels("outcome", request, contact),
     }, status=status)

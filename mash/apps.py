@@ -7,7 +7,7 @@ class MashConfig(AppConfig):
     verbose_name = "MASH kernel"
 
     def ready(self):
-        from . import access, site
+        from . import access, checks, site  # noqa: F401 (checks: registers the deploy checks)
         from .access import Role
 
         site.add_navigation("at_risk", "At risk", roles=access.MASH_ROLES, order=40)

@@ -8,7 +8,9 @@ from .access import primary_role
 
 def service(request):
     user = getattr(request, "user", None)
-    role = primary_role(user) if user is not None else None
+    # Signed in with a password but no code yet (mash.mfa): no navigation, as if signed out.
+    verified = user is not None and user.is_authenticated and getattr(user, "is_verified", lambda: True)()
+    role = primary_role(user) if verified else None
     current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
     items = [
         {"href": reverse(item.url_name), "text": item.label, "current": item.url_name == current,
@@ -19,7 +21,7 @@ def service(request):
     # Not on the search page itself, which has its own box.
     search = {"href": reverse(box.url_name), "label": box.label, "hint": box.hint} if (
         box and current != box.url_name) else None
-    if user is not None and user.is_authenticated and user.is_staff:
+    if verified and user.is_staff:
         items.append({"href": reverse("admin:index"), "text": "Administration", "current": False})
     return {
         "council_name": settings.COUNCIL_NAME,

@@ -56,4 +56,22 @@ assert again.get("/contacts/").status_code == 200
 replay = Client()
 replay.post("/sign-in/", {"username": "newbie", "password": DEMO_PASSWORD})
 assert replay.post("/two-factor/", {"code": codes[0]}).status_code == 400
+
+# Restricted contacts (django-guardian's grant table) and who has looked, on SQLite.
+from contacts import selectors, services  # noqa: E402
+from mash.audit import audit_record  # noqa: E402
+from mash.models import AuditAction, AuditEvent  # noqa: E402
+
+manager_user, screener, screener2 = (User.objects.get(username=u) for u in ("manager", "screener", "screener2"))
+from contacts.tests.factories import make_contact  # noqa: E402
+
+contact = make_contact(screener)
+services.contact_restrict(actor=manager_user, contact=contact, reason="Staff member's family.", users=[screener])
+assert contact in selectors.contacts_visible_to(screener)
+assert contact not in selectors.contacts_visible_to(screener2)
+person = contact.subjects.first().person
+assert client.get(f"/contacts/people/{person.pk}/looked-at/").status_code == 200
+# The audit log's append-only trigger is PostgreSQL's: on SQLite the app's own path still writes.
+assert audit_record(actor=manager_user, action=AuditAction.WINDOW_CHANGED).pk
+assert AuditEvent.objects.filter(action="contact.restricted").exists()
 print("sqlite security ok")

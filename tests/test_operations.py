@@ -32,6 +32,7 @@ PRODUCTION = {
     "CSRF_COOKIE_SECURE": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_PRELOAD": "1",
+    "EMAIL_URL": "smtp+tls://mash:secret@smtp.anytown.gov.uk:587",
 }
 
 

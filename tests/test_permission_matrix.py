@@ -83,6 +83,8 @@ MATRIX = {
                                            {"key": "performance_table"}),
     "reports/referrals/<int:pk>/nfa/": ({"POST"}, mash_record(screener=DENIED), {"pk": "referral"}),
     "contacts/people/<int:pk>/looked-at/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
+    "contacts/<str:reference>/restrict/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
+    "contacts/break-glass/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),

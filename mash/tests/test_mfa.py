@@ -186,3 +186,10 @@ def test_a_reset_ends_a_session_already_verified(personas, client):
 
     mfa_reset(actor=personas.manager, user=personas.screener)
     assert client.get("/contacts/")["Location"].startswith("/two-factor/set-up/")
+
+
+def test_the_code_step_shows_no_navigation(personas, client):
+    enrolled(personas.manager)
+    password_only(client, personas.manager)
+    page = client.get("/two-factor/").content.decode()
+    assert "At risk" not in page and "Second factors" not in page and "Enter your code" in page

@@ -86,3 +86,10 @@ def test_a_placeholder_or_short_secret_key_stops_production_start_up(key):
 def test_a_real_secret_key_starts():
     result = run_manage("check", env_overrides=PRODUCTION)
     assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_refuses_smtp_without_tls():
+    from tests.test_operations import PRODUCTION
+
+    result = run_manage("check", "--deploy", env_overrides={**PRODUCTION, "EMAIL_URL": "smtp://smtp.anytown.gov.uk:25"})
+    assert result.returncode != 0 and "mash.E001" in result.stderr
