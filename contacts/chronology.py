@@ -31,7 +31,7 @@ from mash.codes import brag_label
 from .actions import ContactAction
 from .codes import RatingDecision, SubjectRole
 from .models import Contact, ContactSubject, Outcome, Person, Rating
-from .selectors import contacts_visible_to
+from .selectors import visible_through
 
 # --- events and the sources that make them ----------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ def _child_ids(person: Person) -> tuple[int, ...]:
 def _contacts_naming(user, person_ids) -> tuple[Contact, ...]:
     """The contacts naming the child that `user` may see, each with the child's role on it. One query."""
     rows = (
-        ContactSubject.objects.filter(person_id__in=person_ids, contact__in=contacts_visible_to(user))
+        ContactSubject.objects.filter(visible_through(user, "contact"), person_id__in=person_ids)
         .select_related("contact").order_by("-contact__received_at", "-contact_id")
     )
     contacts = {}

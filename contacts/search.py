@@ -218,8 +218,7 @@ def _attach_contacts(results: list[Result], user) -> None:
         return
     by_person: dict[int, Result] = {r.person.pk: r for r in results}
     subjects = (
-        ContactSubject.objects.filter(person_id__in=list(by_person),
-                                      contact__in=selectors.contacts_visible_to(user))
+        ContactSubject.objects.filter(selectors.visible_through(user, "contact"), person_id__in=list(by_person))
         .select_related("contact", "contact__outcome")
         .only("id", "person_id", "role", "contact__id", "contact__reference", "contact__received_at",
               "contact__state", "contact__rating", "contact__outcome__id", "contact__outcome__kind")

@@ -27,7 +27,7 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     contacts goes through, so a restricted contact is absent everywhere for anyone not granted it."""
     if not is_mash_staff(user):
         return Contact.objects.none()
-    return Contact.objects.filter(Q(restricted=False) | Q(pk__in=restricted_grants(user)))
+    return Contact.objects.exclude(pk__in=_hidden_from(user))
 
 
 def restricted_grants(user):
@@ -39,9 +39,23 @@ def restricted_grants(user):
     ).values("content_object_id")
 
 
+def _hidden_from(user):
+    """The restricted contacts not granted to `user`: a subquery over the few restricted contacts (their own
+    partial index), so leaving them out costs what the list's rows cost, not a scan of every contact."""
+    return Contact.objects.filter(restricted=True).exclude(pk__in=restricted_grants(user)).values("pk")
+
+
+def visible_through(user, path: str) -> Q:
+    """The same rule as `contacts_visible_to`, for rows that reach their contact through `path` ("contact",
+    "enquiry__contact")."""
+    if not is_mash_staff(user):
+        return Q(pk__in=[])
+    return ~Q(**{f"{path}__in": _hidden_from(user)})
+
+
 def ratings_visible_to(user) -> QuerySet[Rating]:
     """The ratings on contacts the user may see (the at-risk board and escalations of approval clocks)."""
-    return Rating.objects.filter(contact__in=contacts_visible_to(user))
+    return Rating.objects.filter(visible_through(user, "contact"))
 
 
 def people_visible_to(user) -> QuerySet[Person]:
@@ -116,7 +130,7 @@ def history_at_a_glance(contact: Contact, *, user=None) -> list[ChildHistory]:
         .order_by("-contact__received_at", "-contact_id")
     )
     if user is not None:
-        rows = rows.filter(contact__in=contacts_visible_to(user))
+        rows = rows.filter(visible_through(user, "contact"))
     by_person: dict[int, list[ContactSubject]] = {}
     for row in rows:
         by_person.setdefault(row.person_id, []).append(row)

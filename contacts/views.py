@@ -296,7 +296,7 @@ def _merge_form(candidates, data=None) -> MergeForm:
 def person_detail(request, pk: int):
     person = selectors.get_person_for_user(request.user, pk)
     services.person_record_view(actor=request.user, person=person)
-    subjects = (person.subject_of.filter(contact__in=selectors.contacts_visible_to(request.user))
+    subjects = (person.subject_of.filter(selectors.visible_through(request.user, "contact"))
                 .select_related("contact", "contact__outcome").order_by("-contact__received_at"))
     candidates = _possible_duplicates(person, request.user)
     form = _merge_form(candidates)
@@ -341,7 +341,7 @@ def person_merge(request, pk: int):
                                        **form.cleaned_data):
         messages.success(request, f"Merged into {person}. The other record is kept, marked as merged.")
         return redirect(person)
-    subjects = (person.subject_of.filter(contact__in=selectors.contacts_visible_to(request.user))
+    subjects = (person.subject_of.filter(selectors.visible_through(request.user, "contact"))
                 .select_related("contact", "contact__outcome").order_by("-contact__received_at"))
     return render(request, "contacts/person.html",
                   {"person": person, "subjects": subjects, "candidates": candidates, "merge_form": form,

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from contacts.models import Contact
-from contacts.selectors import contacts_visible_to
+from contacts.selectors import visible_through
 from mash.access import Role, has_role, is_mash_staff
 
 from .codes import DEFAULT_HEADINGS, GENERAL_HEADINGS, OPEN_REQUEST_STATES, RequestState, ReturnStatus
@@ -25,7 +25,7 @@ def is_partner(user) -> bool:
 def requests_visible_to(user) -> QuerySet[InformationRequest]:
     """MASH staff: the requests on contacts they may see. A partner: their own agency's requests. Others: none."""
     if is_mash_staff(user):
-        return InformationRequest.objects.filter(enquiry__contact__in=contacts_visible_to(user))
+        return InformationRequest.objects.filter(visible_through(user, "enquiry__contact"))
     if has_role(user, Role.PARTNER) and getattr(user, "agency_id", None):
         return InformationRequest.objects.filter(agency_id=user.agency_id)
     return InformationRequest.objects.none()
@@ -34,7 +34,7 @@ def requests_visible_to(user) -> QuerySet[InformationRequest]:
 def enquiries_visible_to(user) -> QuerySet[Enquiry]:
     if not is_mash_staff(user):
         return Enquiry.objects.none()
-    return Enquiry.objects.filter(contact__in=contacts_visible_to(user))
+    return Enquiry.objects.filter(visible_through(user, "contact"))
 
 
 def get_enquiry_for_user(user, pk: int) -> Enquiry:
