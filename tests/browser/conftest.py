@@ -45,3 +45,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
             # Browser tests share one Chromium per worker: keep them on one xdist worker.
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def run_without_javascript(browser, journey, *args) -> list:
+    """Run `journey(page, *args, checker=...)` in a context with JavaScript off (axe runs in a second context,
+    `checker`, with it on), check the page really ran without it, and return the pages visited."""
+    context = browser.new_context(java_script_enabled=False)
+    checking = browser.new_context()
+    page = context.new_page()
+    try:
+        visited = journey(page, *args, checker=checking.new_page())
+        assert page.evaluate("document.body.classList.contains('js-enabled')") is False
+        return visited
+    finally:
+        context.close()
+        checking.close()

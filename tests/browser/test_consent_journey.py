@@ -12,7 +12,7 @@ from conftest import PASSWORD
 from consent.models import BasisFlag, ConsentRecord, SharingDecision
 from consent.tests.helpers import education, family_contact
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, run_without_javascript
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -187,13 +187,4 @@ def test_consent_journey(live, personas, page):
 
 
 def test_the_same_journey_works_without_javascript(live, personas, browser):
-    context = browser.new_context(java_script_enabled=False)
-    checking = browser.new_context()
-    page = context.new_page()
-    try:
-        visited = consent_journey(page, live.url, personas, checker=checking.new_page())
-        assert page.evaluate("document.body.classList.contains('js-enabled')") is False
-        assert len(visited) == 12
-    finally:
-        context.close()
-        checking.close()
+    assert len(run_without_javascript(browser, consent_journey, live.url, personas)) == 12

@@ -14,7 +14,7 @@ from enquiries.models import InformationRequest
 from enquiries.tests.helpers import world
 from mash.models import AuditEvent, Notification
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, run_without_javascript
 from .test_consent_journey import assert_accessible_as_served, sign_in, sign_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -151,13 +151,4 @@ def test_enquiry_journey(live, personas, page):
 
 
 def test_the_same_journey_works_without_javascript(live, personas, browser):
-    context = browser.new_context(java_script_enabled=False)
-    checking = browser.new_context()
-    page = context.new_page()
-    try:
-        visited = enquiry_journey(page, live.url, personas, checker=checking.new_page())
-        assert page.evaluate("document.body.classList.contains('js-enabled')") is False
-        assert len(visited) == 16
-    finally:
-        context.close()
-        checking.close()
+    assert len(run_without_javascript(browser, enquiry_journey, live.url, personas)) == 16
