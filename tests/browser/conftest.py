@@ -8,7 +8,10 @@ _axe = Axe()
 
 
 def assert_accessible(page, visited: list | None = None):
-    """axe finds no WCAG 2.2 AA violation on the page as it stands."""
+    """axe finds no WCAG 2.2 AA violation on the page as it stands, once it has loaded: a click that navigates
+    returns when the new page commits, before its stylesheets arrive, and axe on an unstyled page measures
+    unpadded links (target size) or an empty document."""
+    page.wait_for_load_state("load")
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
     if visited is not None:
         visited.append(page.url)

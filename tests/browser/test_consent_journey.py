@@ -38,6 +38,7 @@ def assert_accessible_as_served(page, checker, visited):
     """axe on a page drawn with JavaScript off. axe needs JavaScript itself (its timers never fire in a page that
     has it off), so the page's markup as served, scripts removed, is drawn again at the same address in a
     JavaScript-enabled checker page (the same stylesheets load from the live server) and checked there."""
+    page.wait_for_load_state("load")
     html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.S | re.I)
     url = page.url.split("#")[0]
     checker.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
@@ -146,6 +147,7 @@ def consent_journey(page, base, personas, *, checker=None):
     sign_in(page, base, "screener")
     page.goto(f"{base}{contact.get_absolute_url()}")
     page.get_by_role("link", name=re.compile(r"^Record a withdrawal")).click()
+    expect(page.get_by_label("By phone")).to_be_visible()
     check()
     page.get_by_label("By phone").check()
     page.get_by_label("What did they say? (optional)").fill("She no longer wants the school involved.")
