@@ -14,6 +14,7 @@ class RetentionAction(models.TextChoices):
     RECORD_DESTROYED = "retention.destroyed", "Destroyed under the retention schedule"
     HOLD_PLACED = "retention.hold_placed", "Legal hold placed"
     HOLD_LIFTED = "retention.hold_lifted", "Legal hold lifted"
+    HOLDS_VIEWED = "retention.holds_viewed", "Legal holds viewed"
 
 
 register_actions(RetentionAction)

@@ -134,6 +134,9 @@ def holds(request):
             messages.success(request, f"{contact.reference} is held: it cannot be destroyed until the hold is lifted.")
             return redirect("retention:holds")
     page = Paginator(selectors.holds_active(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # A hold's reason may name someone: looking is recorded.
+    audit_record(actor=request.user, action=RetentionAction.HOLDS_VIEWED,
+                 changes={"page": page.number, "holds": [h.pk for h in page.object_list]})
     return render(request, "retention/holds.html", {"form": form, "page": page, "lift_form": LiftForm()},
                   status=400 if form.errors else 200)
 
