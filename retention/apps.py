@@ -10,7 +10,10 @@ class RetentionConfig(AppConfig):
         from mash.access import Role
 
         from . import actions  # noqa: F401 (registers the retention audit actions)
+        from .panel import contact_panel, person_panel
 
+        site.add_panel("contact", "retention/_hold_panel.html", context=contact_panel, order=90)
+        site.add_panel("person", "retention/_hold_panel.html", context=person_panel, order=90)
         site.add_navigation("retention:reviews", "Retention", roles={Role.MANAGER}, order=70)
         notify.register_kinds({"retention.due": "Records due for a retention review"})
         access.grant(Role.MANAGER, ["retention.view_destructionreview", "retention.view_legalhold",

@@ -11,4 +11,5 @@ urlpatterns = [
     path("reviews/<int:pk>/destroy/", views.destruction_confirm, name="destroy"),
     path("holds/", views.holds, name="holds"),
     path("holds/<int:pk>/lift/", views.hold_lift, name="lift"),
+    path("holds/person/<int:pk>/", views.hold_person, name="hold_person"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts import selectors as contact_selectors
-from mash.access import Role, require_role
+from mash.access import Role, deny_unless, has_role, require_role
 from mash.audit import audit_record
 from mash.errors import DomainError
 from mash.forms import run_service
@@ -139,6 +139,17 @@ def holds(request):
                  changes={"page": page.number, "holds": [h.pk for h in page.object_list]})
     return render(request, "retention/holds.html", {"form": form, "page": page, "lift_form": LiftForm()},
                   status=400 if form.errors else 200)
+
+
+@require_POST
+def hold_person(request, pk: int):
+    """Hold a person (every contact naming them), from their page."""
+    person = contact_selectors.get_person_for_user(request.user, pk)
+    deny_unless(has_role(request.user, Role.MANAGER))
+    reason = request.POST.get("reason", "")
+    if _after(request, person, lambda: services.hold_place(actor=request.user, person=person, reason=reason)):
+        messages.success(request, "The hold is placed: nothing naming this person is destroyed until it is lifted.")
+    return redirect(person)
 
 
 @require_POST

@@ -176,6 +176,7 @@ MATRIX.update({
     "retention/reviews/<int:pk>/destroy/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
     "retention/holds/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
     "retention/holds/<int:pk>/lift/": ({"POST"}, mash_only(screener=DENIED), {"pk": "hold"}),
+    "retention/holds/person/<int:pk>/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
 })
 
 

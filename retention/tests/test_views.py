@@ -106,3 +106,21 @@ def test_an_admin_sets_a_rule_with_history_and_audit(personas, client):
     event = AuditEvent.objects.get(action="retention.rule_changed")
     assert event.actor == personas.admin and event.changes["years"] == "12"
     assert client.get(f"/admin/retention/retentionrule/{rule.pk}/delete/").status_code == 403
+
+
+def test_a_manager_holds_a_person_from_their_page_and_the_contact_page_shows_it(personas, client, review):
+    person = review.contact.subjects.first().person
+    client.force_login(personas.screener)
+    assert "Place a legal hold" not in client.get(review.contact.get_absolute_url()).content.decode()
+    assert client.post(f"/retention/holds/person/{person.pk}/", {"reason": "A claim."}).status_code == 403
+    client.force_login(personas.manager)
+    assert "Place a legal hold" in client.get(f"/contacts/people/{person.pk}/").content.decode()
+    client.post(f"/retention/holds/person/{person.pk}/", {"reason": ""})
+    assert not LegalHold.objects.exists()
+    response = client.post(f"/retention/holds/person/{person.pk}/", {"reason": "A claim."})
+    assert response.status_code == 302 and response["Location"] == f"/contacts/people/{person.pk}/"
+    hold = LegalHold.objects.get()
+    assert (hold.person, hold.contact, hold.placed_by) == (person, None, personas.manager)
+    page = client.get(review.contact.get_absolute_url()).content.decode()
+    assert 'data-testid="legal-hold"' in page and "A claim." in page
+    assert AuditEvent.objects.filter(action="retention.hold_placed", actor=personas.manager).count() == 1
