@@ -18,7 +18,7 @@ from mash.audit import audit_record
 from mash.errors import DomainError, Problems
 from mash.polling import stamp_bump
 
-from . import selectors
+from . import rules, selectors
 from .actions import RetentionAction
 from .codes import RecordKind, ReviewState
 from .destruction import destroy_contact
@@ -93,9 +93,7 @@ def review_keep(*, actor, review: DestructionReview, reason: str, years) -> Dest
     """Keep the record past its period, for a reason, until a later review (the beat job lists it again then)."""
     _refuse_unless_manager(actor)
     problems = Problems()
-    reason = (reason or "").strip()
-    if not reason:
-        problems.add("reason", "Say why the record is kept")
+    reason = rules.KEEP_REASON.check(reason, problems)
     try:
         years = int(years)
     except (TypeError, ValueError):
@@ -157,9 +155,7 @@ def hold_place(*, actor, reason: str, contact: Contact | None = None, person: Pe
     """Hold a contact, or a person (every contact naming them), from destruction, for a reason."""
     _refuse_unless_manager(actor)
     problems = Problems()
-    reason = (reason or "").strip()
-    if not reason:
-        problems.add("reason", "Say why the record is held")
+    reason = rules.HOLD_REASON.check(reason, problems)
     if (contact is None) == (person is None):
         problems.add("reference", "Name the contact to hold")
     problems.raise_if_any()
@@ -173,9 +169,9 @@ def hold_place(*, actor, reason: str, contact: Contact | None = None, person: Pe
 
 def hold_lift(*, actor, hold: LegalHold, reason: str) -> LegalHold:
     _refuse_unless_manager(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Say why the hold is lifted", field="lift_reason")
+    problems = Problems()
+    reason = rules.LIFT_REASON.check(reason, problems)
+    problems.raise_if_any()
     with transaction.atomic():
         hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if hold.lifted_at is not None:

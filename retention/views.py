@@ -13,7 +13,7 @@ from mash.audit import audit_record
 from mash.errors import DomainError
 from mash.forms import run_service
 
-from . import selectors, services
+from . import rules, selectors, services
 from .actions import RetentionAction
 from .codes import ReviewState
 from .models import DestructionReview, LegalHold
@@ -22,28 +22,20 @@ PAGE_SIZE = 25
 
 
 class KeepForm(forms.Form):
-    reason = forms.CharField(label="Why keep it?", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "Say why the record is kept"})
-    years = forms.IntegerField(label="Keep it for how many more years?", min_value=1, max_value=services.MAX_KEEP_YEARS,
-                               widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
-                               error_messages={"required": "Enter how many years to keep it",
-                                               "invalid": "Enter a whole number of years",
-                                               "min_value": "Enter at least 1 year",
-                                               "max_value": f"Enter at most {services.MAX_KEEP_YEARS} years"})
+    reason = rules.KEEP_REASON.form_field()
+    # Parsed only: the service says what is wrong with it, with the reason's problem beside it.
+    years = forms.CharField(label="Keep it for how many more years?", required=False, max_length=10,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}))
 
 
 class HoldForm(forms.Form):
     reference = forms.CharField(label="Contact reference", max_length=32,
                                 error_messages={"required": "Enter the reference of the contact to hold"})
-    reason = forms.CharField(
-        label="Why is it held?", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example: a claim, an inquiry, a subject access request in progress.",
-        error_messages={"required": "Say why the record is held"})
+    reason = rules.HOLD_REASON.form_field()
 
 
 class LiftForm(forms.Form):
-    lift_reason = forms.CharField(label="Why lift the hold?", max_length=2000,
-                                  error_messages={"required": "Say why the hold is lifted"})
+    lift_reason = rules.LIFT_REASON.form_field()
 
 
 @require_GET
