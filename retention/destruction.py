@@ -227,6 +227,13 @@ def _scrub_audit(destroyed: Destroyed) -> int:
 
 # --- the record --------------------------------------------------------------------------------------------------
 
+# The rows that hang off a contact by its foreign key, in an order the PROTECTed keys allow (those that point at
+# others first). Enquiries (and their requests and returns), legal holds, the review and the people's places on it
+# are taken before; tests/test_destruction.py checks that every model with a key to a contact is in one of them.
+ON_THE_CONTACT = (Disclosure, BasisFlag, ConsentRecord, SharingDecision, ReferrerAnonymity, Referral, Outcome,
+                  Screening, Rating, FormDraft, ContactUserObjectPermission)
+ALSO_ON_THE_CONTACT = (Enquiry, LegalHold, DestructionReview, ContactSubject)
+
 
 def destroy_contact(contact: Contact) -> Destroyed:
     """Remove the contact and everything about it (module docstring). The caller holds the transaction, has the
@@ -258,8 +265,7 @@ def destroy_contact(contact: Contact) -> Destroyed:
         _delete(destroyed, AgencyReturn, AgencyReturn.objects.filter(request_id__in=request_ids))
     _delete(destroyed, InformationRequest, requests)
     _delete(destroyed, Enquiry, Enquiry.objects.filter(contact_id=c))
-    for model in (Disclosure, BasisFlag, ConsentRecord, SharingDecision, ReferrerAnonymity, Referral, Outcome,
-                  Screening, Rating, FormDraft, ContactUserObjectPermission):
+    for model in ON_THE_CONTACT:
         _delete(destroyed, model, model.objects.filter(**{_contact_field(model): c}))
     _delete(destroyed, LegalHold, LegalHold.objects.filter(contact_id=c))  # lifted ones: an active one refused
     _delete(destroyed, DestructionReview, DestructionReview.objects.filter(contact_id=c))

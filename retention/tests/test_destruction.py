@@ -86,3 +86,22 @@ def test_the_audit_and_the_log_still_refuse_every_other_rewrite(personas, client
     assert refused(lambda: AuditEvent.objects.all().delete())
     assert refused(lambda: DestructionLog.objects.filter(pk=log.pk).update(reference="x"))
     assert refused(lambda: DestructionLog.objects.filter(pk=log.pk).delete())
+
+
+def test_every_model_with_a_key_to_a_contact_or_a_person_is_provided_for():
+    """A new model pointing at a contact must be added to the destruction (or it would block it, or outlive it);
+    one pointing at a person is checked generically (a person it names is kept)."""
+    from django.apps import apps
+    from simple_history.models import HistoricalChanges
+
+    from retention import destruction
+
+    handled = set(destruction.ON_THE_CONTACT) | set(destruction.ALSO_ON_THE_CONTACT)
+    pointing = {model for model in apps.get_models(include_auto_created=True)
+                if not issubclass(model, HistoricalChanges)
+                and any(f.is_relation and f.concrete and f.related_model is Contact for f in model._meta.fields)}
+    assert pointing - handled == set()
+    to_people = {model for model, _ in destruction._person_references()}
+    assert {m._meta.label for m in to_people} >= {"contacts.ContactSubject", "consent.ConsentRecord",
+                                                   "reports.Referral", "enquiries.InformationRequest_people",
+                                                   "consent.Disclosure_about"}
