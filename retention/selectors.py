@@ -60,7 +60,7 @@ def _start_of(day: date) -> datetime:
 
 def due_contacts(*, today: date | None = None, limit: int = 500) -> list[tuple[Contact, RetentionRule, date]]:
     """Closed contacts past their rule, not held and not already listed: (contact, rule, when it fell due), the
-    longest overdue first, at most `limit`. One query per active rule."""
+    longest overdue first, at most `limit`. Two queries per active rule."""
     today = today or timezone.localdate()
     rules = list(RetentionRule.objects.filter(record_kind=RecordKind.CONTACT, active=True))
     with_own_rule = [r.outcome for r in rules if r.outcome]
@@ -75,14 +75,15 @@ def due_contacts(*, today: date | None = None, limit: int = 500) -> list[tuple[C
             contacts = contacts.exclude(Exists(ContactSubject.objects.filter(
                 contact_id=OuterRef("pk"), role__in=CHILD_ROLES).filter(
                 Q(person__date_of_birth__gte=born_after) | Q(person__expected_date_of_birth__gte=born_after))))
-        contacts = (contacts.exclude(Exists(DestructionReview.objects.filter(contact_id=OuterRef("pk"))))
-                    .exclude(_held())
-                    .annotate(youngest=Max("subjects__person__date_of_birth",
-                                           filter=Q(subjects__role__in=CHILD_ROLES)))
-                    .order_by("closed_at", "id")[:limit])
+        contacts = list(contacts.exclude(Exists(DestructionReview.objects.filter(contact_id=OuterRef("pk"))))
+                        .exclude(_held()).order_by("closed_at", "id")[:limit])
+        # The youngest child of the few found (not an aggregate over every closed contact before the limit).
+        youngest = dict(ContactSubject.objects.filter(contact__in=contacts, role__in=CHILD_ROLES)
+                        .order_by().values("contact_id").annotate(born=Max("person__date_of_birth"))
+                        .values_list("contact_id", "born"))
         for contact in contacts:
             closed_on = timezone.localdate(contact.closed_at)
-            found.append((contact, rule, due_on(rule, closed_on=closed_on, youngest_born=contact.youngest)))
+            found.append((contact, rule, due_on(rule, closed_on=closed_on, youngest_born=youngest.get(contact.pk))))
     found.sort(key=lambda row: (row[2], row[0].pk))
     return found[:limit]
 
