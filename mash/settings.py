@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "enquiries",
     "consent",
     "reports",
+    "retention",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +323,9 @@ NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 # A person due more than this many escalations of one kind in one sweep batch gets one digest naming them
 # (and linking to the at-risk board or the queue) instead of one message each: a burst is not an e-mail storm.
 NOTIFICATION_DIGEST_AFTER = env.int("NOTIFICATION_DIGEST_AFTER", default=5)
+# Retention (issue 13): how often the beat job lists records due for review, and how many a pass lists at most.
+RETENTION_LIST_INTERVAL_SECONDS = env.int("RETENTION_LIST_INTERVAL_SECONDS", default=24 * 3600)
+RETENTION_LIST_BATCH = env.int("RETENTION_LIST_BATCH", default=500)
 # Links in e-mails are made absolute with this (e.g. https://mash.anytown.gov.uk).
 SITE_URL = env.str("SITE_URL", default="")
 CELERY_BEAT_SCHEDULE = {
@@ -339,6 +343,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contacts.tasks.purge_drafts",
         "schedule": 3600,
         "options": {"expires": 3600},
+    },
+    # Closed contacts past their retention rule are listed for managers to review (retention.tasks).
+    "list-retention-due": {
+        "task": "retention.tasks.list_due",
+        "schedule": RETENTION_LIST_INTERVAL_SECONDS,
+        "options": {"expires": RETENTION_LIST_INTERVAL_SECONDS},
     },
 }
 # A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,

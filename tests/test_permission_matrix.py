@@ -166,6 +166,19 @@ MATRIX.update({
     "enquiries/returns/<int:pk>/sensitive/": ({"GET"}, mash_record(screener=DENIED), {"pk": "return"}),
 })
 
+# --- retention (issue 13): a MASH manager's pages; a screener, partner or administrator is refused (403). A review
+# or a hold is a manager's record: everyone else is refused before learning anything of it.
+MATRIX.update({
+    "retention/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "retention/reviews/<int:pk>/": ({"GET"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/approve/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/keep/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/destroy/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/holds/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
+    "retention/holds/<int:pk>/lift/": ({"POST"}, mash_only(screener=DENIED), {"pk": "hold"}),
+    "retention/holds/person/<int:pk>/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
+})
+
 
 def routes(resolver=None, prefix=""):
     """Every route the resolver knows, but the Django admin's."""
@@ -205,7 +218,27 @@ def world(personas):
         "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
         **enquiry_world(personas),
+        **retention_world(personas),
     }
+
+
+def retention_world(personas) -> dict:
+    """A closed contact listed for a retention review, and a legal hold on another."""
+    from retention import services as retention_services
+    from retention.models import DestructionReview, RetentionRule
+
+    closed = referral_world_contact(personas)
+    rule = RetentionRule.objects.get(outcome="nfa")
+    review = DestructionReview.objects.create(contact=closed, rule=rule, due_on=timezone.localdate())
+    hold = retention_services.hold_place(actor=personas.manager, contact=make_contact(personas.screener),
+                                         reason="A claim.")
+    return {"review": review.pk, "hold": hold.pk}
+
+
+def referral_world_contact(personas):
+    from reports.tests.helpers import contact_to_outcome
+
+    return contact_to_outcome(personas, kind="nfa")
 
 
 def referral_world(personas) -> int:
