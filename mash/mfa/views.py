@@ -19,8 +19,9 @@ RECOVERY_SESSION_KEY = "mash.mfa.recovery_codes"
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    # a path of this site only: redirect() would take any other word for a view's name (NoReverseMatch, a 500)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
         return target
     return ""
 
