@@ -190,6 +190,11 @@ def propose(contact, actor):
 
 @pytest.fixture
 def world(personas):
+    return build_world(personas)
+
+
+def build_world(personas) -> dict:
+    """One record of every kind a route's path names, keyed as the matrix's arguments name them."""
     contact = make_contact(personas.screener)
     propose(contact, personas.screener)
     breached = clocked_contact(personas.screener, started_at=timezone.now() - timedelta(hours=5))
