@@ -15,6 +15,7 @@ records the routes name (tests/test_permission_matrix.py's) is made once a modul
 savepoint rolled back afterwards, so every example meets the same world.
 """
 
+import os
 import string
 from dataclasses import dataclass
 from unittest import mock
@@ -30,7 +31,9 @@ from contacts import importing
 from contacts.codes import SubjectRole
 from tests.test_permission_matrix import MATRIX, OK, _path, build_world
 
-BOUNDED = settings(max_examples=10, deadline=None, derandomize=True, database=None,
+# BAD_INPUT_EXAMPLES=200 for a longer search by hand; every `make test` runs 10 a route.
+BOUNDED = settings(max_examples=int(os.environ.get("BAD_INPUT_EXAMPLES", "10")), deadline=None, derandomize=True,
+                   database=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                           HealthCheck.data_too_large])
 
