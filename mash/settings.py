@@ -10,6 +10,7 @@ import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "django_otp",  # the second factor for everyone (mash.mfa)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys and security keys, beside the app (mash.mfa.passkeys)
     "mash",
     "agencies",
     "contacts",
@@ -190,6 +192,16 @@ AXES_VERBOSE = False
 # The second factor (django-otp, mash.mfa): TOTP from an authenticator app, and single-use recovery codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"{SERVICE_NAME} ({COUNCIL_NAME})")
 MFA_RECOVERY_CODES = env.int("MFA_RECOVERY_CODES", default=10)
+# Passkeys and security keys (django-otp-webauthn), as the second step only: the password comes first. A passkey
+# belongs to one site name (the relying party ID): by default the host of the first trusted origin, so set
+# CSRF_TRUSTED_ORIGINS (or OTP_WEBAUTHN_ALLOWED_ORIGINS) to the address people use. Changing it later makes people
+# add their passkeys again. The demo (`make run`) works at http://localhost:8000: a browser offers passkeys on
+# https:// addresses and on localhost only (not on 127.0.0.1).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS or [
+    f"http://localhost:{env.int('PORT', default=8000)}"])
+OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default=urlsplit(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]).hostname or "")
+OTP_WEBAUTHN_RP_NAME = SERVICE_NAME
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Absolute lifetime: however busy, a session ends this long after signing in (mash.session_timeout).
 SESSION_ABSOLUTE_HOURS = env.float("SESSION_ABSOLUTE_HOURS", default=10)

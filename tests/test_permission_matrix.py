@@ -116,6 +116,14 @@ MATRIX = {
     "two-factor/set-up/": ({"GET", "POST"}, expect(OK, anonymous=SIGN_IN), {}),
     "two-factor/recovery-codes/": ({"GET"}, expect(OK, anonymous=SIGN_IN), {}),
     "two-factor/people/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK), {}),
+    # Passkeys and security keys (django-otp-webauthn's JSON views): anyone signed in, for their own; posted empty,
+    # a ceremony with nothing begun is refused (400).
+    "two-factor/passkeys/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/registration/begin/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/registration/complete/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/authentication/begin/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/authentication/complete/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/jsi18n/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
     "two-factor/people/<int:pk>/reset/": ({"POST"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK),
                                           {"pk": "mfa_user"}),
 }
@@ -203,6 +211,11 @@ def propose(contact, actor):
 
 @pytest.fixture
 def world(personas):
+    return build_world(personas)
+
+
+def build_world(personas) -> dict:
+    """One record of every kind a route's path names, keyed as the matrix's arguments name them."""
     contact = make_contact(personas.screener)
     propose(contact, personas.screener)
     breached = clocked_contact(personas.screener, started_at=timezone.now() - timedelta(hours=5))
