@@ -10,14 +10,16 @@ from tests.test_deadline_processes import Celery
 
 
 @contextlib.contextmanager
-def export_worker(settings, tmp_path):
+def export_worker(settings, tmp_path, *, start: bool = True):
+    """The worker (started unless `start` is False: then the caller calls .start_worker())."""
     queue = f"exports-test-{uuid.uuid4().hex}"
     settings.CELERY_TASK_DEFAULT_QUEUE = queue  # where reports.services sends its jobs
     settings.EXPORTS_DIR = tmp_path / "exports"
     procs = Celery(tmp_path)
     procs.env.update({"CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "CELERY_QUEUE": queue,
                       "EXPORTS_DIR": str(settings.EXPORTS_DIR)})
-    procs.start_worker()
+    if start:
+        procs.start_worker()
     try:
         yield procs
     finally:
