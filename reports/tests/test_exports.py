@@ -211,3 +211,23 @@ def test_old_files_are_deleted(personas, client_for, period, team):
     assert "This file has been deleted" in client.get(f"/reports/exports/{job.pk}/").content.decode()
     response = client.post(f"/reports/exports/{job.pk}/download/", {"destination": "mash"})
     assert response.status_code == 400 and services.FILE_GONE in response.content.decode()
+
+
+def test_the_disclosure_is_on_each_childs_subject_access_export(personas, client_for, period, team, monkeypatch):
+    from consent import services as consent_services
+    from consent.subject_access import what_was_shared
+
+    monkeypatch.setattr(consent_services, "DISCLOSURE_BATCH", 1)  # a batch a contact: none is split across two
+    contacts = [contact_to_outcome(personas, kind="s17_assessment", team=team, children=3) for _ in range(3)]
+    client = client_for(personas.manager)
+    job = export_made(client, "/reports/annex-a/", period)
+    assert client.post(f"/reports/exports/{job.pk}/download/", {"destination": "outside"}).status_code == 200
+    disclosures = Disclosure.objects.filter(basis_kind="statutory_return")
+    assert disclosures.count() == 3 and all(d.about.count() == 3 for d in disclosures)
+    child = contacts[1].subjects.first().person
+    shared = what_was_shared(child, user=personas.manager, redact=False)["disclosures"]
+    ours = [d for d in shared if d["to"] == services.RECIPIENTS["annex_a"]]
+    assert len(ours) == 1, shared
+    assert ours[0]["contact"] == contacts[1].reference and ours[0]["basis"].startswith("A statutory return")
+    event = AuditEvent.objects.get(action="disclosure.recorded", changes__basis="statutory_return")
+    assert event.changes["contacts"] == 3
