@@ -362,6 +362,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RETENTION_LIST_INTERVAL_SECONDS,
         "options": {"expires": RETENTION_LIST_INTERVAL_SECONDS},
     },
+    "purge-exports": {
+        "task": "reports.tasks.purge_exports",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }
 # A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,
 # and at once when its contact is closed.
@@ -382,6 +387,14 @@ REFERRAL_OUTCOMES = env.list("REFERRAL_OUTCOMES", default=["s17_assessment", "st
 # The council's three-digit DfE local authority code, and the software named in the CIN census header.
 LA_CODE = env.str("LA_CODE", default="999")
 CIN_SOFTWARE_CODE = env.str("CIN_SOFTWARE_CODE", default="MASH front door")
+# The national returns are made in the background (reports.tasks.export_run) into this folder, kept this many hours
+# (children's details on disk no longer than needed: the sweep of old exports deletes the files), and their progress
+# pages poll every EXPORT_POLL_SECONDS. A job whose worker has said nothing for EXPORT_STALE_SECONDS is taken over by
+# the next message for it (a worker killed mid-file).
+EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)
+EXPORT_POLL_SECONDS = env.int("EXPORT_POLL_SECONDS", default=2)
+EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=120)
 # The largest police notification file a manager may upload (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -75,8 +75,12 @@ MATRIX = {
     "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
     "reports/": ({"GET"}, mash_only(screener=DENIED), {}),
-    "reports/annex-a/": ({"GET"}, mash_only(screener=DENIED), {}),
-    "reports/cin-census/": ({"GET"}, mash_only(screener=DENIED), {}),
+    # The returns are made in the background: starting one (POST), its progress page and its download are a
+    # manager's; a manager sees only the exports they asked for (another's: 404, reports/tests/test_exports.py).
+    "reports/annex-a/": ({"POST"}, mash_only(screener=DENIED), {}),
+    "reports/cin-census/": ({"POST"}, mash_only(screener=DENIED), {}),
+    "reports/exports/<int:pk>/": ({"GET"}, mash_only(screener=DENIED), {"pk": "export"}),
+    "reports/exports/<int:pk>/download/": ({"POST"}, mash_only(screener=DENIED), {"pk": "export"}),
     # Managers see every contact's figures, a partner their own agency's.
     "reports/performance/": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK), {}),
     "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
@@ -228,6 +232,7 @@ def build_world(personas) -> dict:
         "screening_form": "screening",
         "performance_table": "sources",
         "referral": referral_world(personas),
+        "export": export_world(personas),
         "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
         **enquiry_world(personas),
@@ -262,6 +267,14 @@ def referral_world(personas) -> int:
     team, _ = Team.objects.get_or_create(agency=personas.social_care, name="Assessment team",
                                          defaults={"receives_outcomes": True})
     return contact_to_outcome(personas, kind="s17_assessment", team=team).referrals.get().pk
+
+
+def export_world(personas) -> int:
+    """An Annex A export the manager asked for (still waiting for a worker)."""
+    from reports.models import ExportJob
+
+    return ExportJob.objects.create(kind="annex_a", requested_by=personas.manager, request_key="matrix",
+                                    parameters={"start": "2026-01-01", "end": "2026-01-31"}).pk
 
 
 def enquiry_world(personas) -> dict:
