@@ -58,12 +58,24 @@ def _day(column):
     return TruncDate(column, tzinfo=timezone.get_current_timezone())
 
 
-def _rows(start: date, end: date) -> list[DailyFigure]:
-    """Every DailyFigure row of the days start..end (inclusive), computed from the work."""
-    lo, hi = Period(start, end).bounds()
+def _within(column: str, runs, *, dates: bool = False) -> Q:
+    """`column` on one of the days of `runs` ((first, last) pairs): one condition, so each figure is one query
+    however many runs a refresh has."""
+    condition = Q(pk__in=[])
+    for first, last in runs:
+        if dates:
+            condition |= Q(**{f"{column}__gte": first, f"{column}__lte": last})
+        else:
+            lo, hi = Period(first, last).bounds()
+            condition |= Q(**{f"{column}__gte": lo, f"{column}__lt": hi})
+    return condition
+
+
+def _rows(runs) -> list[DailyFigure]:
+    """Every DailyFigure row of the days of `runs` ((first, last) pairs, inclusive), computed from the work."""
     counts: Counter = Counter()  # (day, figure, key, source, agency_id) -> n
 
-    received = Contact.objects.filter(received_at__gte=lo, received_at__lt=hi).order_by()
+    received = Contact.objects.filter(_within("received_at", runs)).order_by()
     for row in (received.annotate(day=_day("received_at"))
                 .values("day", "referral_source", "channel", "repeat_flag").annotate(n=Count("id"))):
         day, source, n = row["day"], row["referral_source"], row["n"]
@@ -87,12 +99,12 @@ def _rows(start: date, end: date) -> list[DailyFigure]:
             key = "late"
         counts[timezone.localdate(received_at), "decisions", key, source, None] += 1
 
-    outcomes = Outcome.objects.filter(decided_at__gte=lo, decided_at__lt=hi).order_by()
+    outcomes = Outcome.objects.filter(_within("decided_at", runs)).order_by()
     for row in (outcomes.annotate(day=_day("decided_at"))
                 .values("day", "contact__referral_source", "kind").annotate(n=Count("id"))):
         counts[row["day"], "outcomes", row["kind"], row["contact__referral_source"], None] += row["n"]
 
-    referrals = Referral.objects.filter(referral_date__gte=start, referral_date__lte=end).order_by()
+    referrals = Referral.objects.filter(_within("referral_date", runs, dates=True)).order_by()
     # A contact about two children is one referral here: a contact's referrals share its day and source.
     for row in referrals.values("referral_date", "source").annotate(n=Count("contact_id", distinct=True)):
         counts[row["referral_date"], "referrals", "contacts", row["source"], None] += row["n"]
@@ -101,7 +113,7 @@ def _rows(start: date, end: date) -> list[DailyFigure]:
                 .values("referral_date", "source").annotate(n=Count("id"))):
         counts[row["referral_date"], "re_referrals", "children", row["source"], None] += row["n"]
 
-    ratings = Rating.objects.filter(decided_at__gte=lo, decided_at__lt=hi,
+    ratings = Rating.objects.filter(_within("decided_at", runs),
                                     decision__in=[RatingDecision.APPROVED, RatingDecision.CHANGED]).order_by()
     for row in (ratings.annotate(day=_day("decided_at"))
                 .values("day", "contact__referral_source", "proposed_brag", "decided_brag").annotate(n=Count("id"))):
@@ -111,20 +123,20 @@ def _rows(start: date, end: date) -> list[DailyFigure]:
         counts[row["day"], "ratings", key, row["contact__referral_source"], None] += row["n"]
 
     # Response windows: contacts whose BRAG response clock stopped (an outcome) that day, by rating.
-    stopped = Contact.objects.filter(clock_stage=Stage.BRAG_RESPONSE, met_at__gte=lo, met_at__lt=hi).order_by()
+    stopped = Contact.objects.filter(_within("met_at", runs), clock_stage=Stage.BRAG_RESPONSE).order_by()
     for row in (stopped.annotate(day=_day("met_at")).values("day", "referral_source", "rating")
                 .annotate(n=Count("id"), met=Count("id", filter=Q(met_at__lte=F("due_at"))))):
         counts[row["day"], "windows", f"{row['rating']}:all", row["referral_source"], None] += row["n"]
         counts[row["day"], "windows", f"{row['rating']}:met", row["referral_source"], None] += row["met"]
 
-    answered = InformationRequest.objects.filter(state__in=[RequestState.RETURNED, RequestState.NIL_RETURN],
-                                                 met_at__gte=lo, met_at__lt=hi).order_by()
+    answered = InformationRequest.objects.filter(_within("met_at", runs),
+                                                 state__in=[RequestState.RETURNED, RequestState.NIL_RETURN]).order_by()
     for row in (answered.annotate(day=_day("met_at")).values("day", "agency_id")
                 .annotate(n=Count("id"), on_time=Count("id", filter=Q(met_at__lte=F("due_at"))))):
         counts[row["day"], "returns", "all", "", row["agency_id"]] += row["n"]
         counts[row["day"], "returns", "on_time", "", row["agency_id"]] += row["on_time"]
 
-    breaches = Escalation.objects.filter(kind=EscalationKind.BREACH, raised_at__gte=lo, raised_at__lt=hi).order_by()
+    breaches = Escalation.objects.filter(_within("raised_at", runs), kind=EscalationKind.BREACH).order_by()
     for row in (breaches.annotate(day=_day("raised_at")).values("day").annotate(
             raised=Count("id"), acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
             within=Count("id", filter=Q(acknowledged_at__lte=F("raised_at") + ACKNOWLEDGED_WITHIN)))):
@@ -137,9 +149,17 @@ def _rows(start: date, end: date) -> list[DailyFigure]:
 
 def rebuild(start: date, end: date) -> int:
     """Recompute the days start..end (inclusive) in one transaction; returns how many rows they now have."""
+    return rebuild_runs([(start, end)])
+
+
+def rebuild_runs(runs) -> int:
+    """Recompute the days of `runs` ((first, last) pairs, inclusive) in one transaction; returns how many rows."""
+    runs = list(runs)
+    if not runs:
+        return 0
     with transaction.atomic():
-        rows = _rows(start, end)
-        DailyFigure.objects.filter(day__gte=start, day__lte=end).delete()
+        rows = _rows(runs)
+        DailyFigure.objects.filter(_within("day", runs, dates=True)).delete()
         DailyFigure.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
@@ -248,8 +268,7 @@ def refresh(*, now: datetime | None = None) -> int:
                                                                     "days": days})
             return days
         days = changed_days(state.through - overlap)
-        for start, end in _runs(days):
-            rebuild(start, end)
+        rebuild_runs(_runs(days))  # one query a figure, however many days
         state.through, state.refreshed_at, state.days = now, now, len(days)
         state.save(update_fields=["through", "refreshed_at", "days"])
         return len(days)
