@@ -155,6 +155,8 @@ def test_the_page_and_each_tables_csv(personas, client_for, month):
 def test_a_partners_page_says_it_is_limited(personas, client_for):
     html = client_for(personas.police_partner).get("/reports/performance/").content.decode()
     assert 'data-testid="partner-scope"' in html and "Testshire Police" in html
+    # Before beat's first refresh the page says the figures are not worked out yet, not that there were none.
+    assert "The figures have not been worked out yet" in html
 
 
 def test_a_bad_period_is_refused(personas, client_for):
