@@ -74,8 +74,8 @@ class Referral(models.Model):
 
 class DailyFigure(models.Model):
     """One count behind the performance dashboard: for one day (Europe/London), one figure and one key, the
-    contacts from one CIN referral source (a partner's figures are their sources' rows) or, for information
-    returns, one agency's.
+    contacts from one CIN referral source (a partner's figures are their sources' rows) and from every source
+    (source "*", what the MASH's own staff read) or, for information returns, one agency's (source "").
 
     Derived rows, kept by `reports.summaries` (the beat's refresh reads what the audit log says changed since the
     last one and recomputes those days; `manage.py performance_refresh --all` rebuilds every day). The dashboard
@@ -91,7 +91,9 @@ class DailyFigure(models.Model):
     n = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="daily_figure_day")]
+        # A period's rows of the sources a person may see: the MASH's staff read "*" (every source) and "" (returns,
+        # breaches), a partner their own sources' and "" (their agency's returns).
+        indexes = [models.Index(fields=["source", "day"], name="daily_figure_source_day")]
 
     def __str__(self):
         return f"{self.day:%d/%m/%Y} {self.figure} {self.key} {self.source or self.agency_id}: {self.n}"

@@ -23,6 +23,7 @@ from mash.codes import Brag
 
 from .annex_a import Period
 from .models import DailyFigure
+from .summaries import ALL_SOURCES
 
 # The CIN referral sources each kind of partner agency refers under.
 AGENCY_SOURCES = {
@@ -94,9 +95,10 @@ def sums(*, user, period: Period, previous: Period) -> tuple[dict, dict]:
     {figure: {key: n}} (information returns keyed by (agency name, key)). One query."""
     rows = DailyFigure.objects.filter(day__gte=previous.start, day__lte=period.end)
     sources = scope_sources(user)
-    if sources is not None:
-        rows = rows.filter(Q(source__in=sources) | Q(figure="returns", agency_id=user.agency_id)).exclude(
-            figure="breaches")
+    if sources is None:  # the counts over every source, and those kept by agency (returns) or by none (breaches)
+        rows = rows.filter(source__in=[ALL_SOURCES, ""])
+    else:
+        rows = rows.filter(Q(source__in=sources) | Q(source="", figure="returns", agency_id=user.agency_id))
     rows = (rows.order_by()
             .annotate(earlier=Case(When(day__lt=period.start, then=Value(1)), default=Value(0),
                                    output_field=IntegerField()))
