@@ -59,6 +59,7 @@ bench: install services
 	$(PY) -m bench.pages
 	$(PY) -m bench.http
 	$(PY) -m bench.sweep
+	$(PY) -m bench.annex_a
 	$(PY) -m bench.returns
 
 frontend:

@@ -1,9 +1,22 @@
-"""Celery tasks of reports, run by beat (CELERY_BEAT_SCHEDULE in settings). They take no arguments and re-read the
-database: a lost, duplicated or late message changes nothing."""
+"""Celery tasks of reports: the national returns made in the background, and the performance summaries kept up to
+date by beat. A lost or duplicated message changes nothing: the job row says whether it still needs making
+(reports.exports); a refresh re-reads the audit log from where the last one got to (reports.summaries)."""
 
 from celery import shared_task
 
-from . import summaries
+from . import exports, summaries
+
+
+@shared_task(ignore_result=True)
+def export_run(job_id: int) -> str:
+    """Make an export's file (the progress page follows it)."""
+    return exports.export_run(job_id)
+
+
+@shared_task(ignore_result=True)
+def purge_exports() -> int:
+    """Delete export files kept past EXPORT_KEEP_HOURS (run by beat)."""
+    return exports.exports_purge()
 
 
 @shared_task(ignore_result=True)

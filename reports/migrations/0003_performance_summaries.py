@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0001_initial'),
-        ('reports', '0001_initial'),
+        ('reports', '0002_export_jobs'),
     ]
 
     operations = [
