@@ -349,3 +349,27 @@ def test_a_refresh_recomputes_only_the_days_the_audited_work_changed(personas, m
 def test_the_page_says_when_the_figures_were_brought_up_to_date(personas, client_for, month):
     html = client_for(personas.manager).get("/reports/performance/", OCTOBER_QUERY).content.decode()
     assert re.search(r'data-testid="refreshed-at">Figures as of 15 October 2026, 12:00 ', html)
+
+
+def test_beat_and_the_command_bring_the_summaries_up_to_date(personas, settings):
+    """Beat's schedule names the refresh task; the task and `manage.py performance_refresh [--all]` run it."""
+    from django.core.management import call_command
+
+    from reports import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-performance"]
+    assert entry["task"] == tasks.refresh_performance.name == "reports.tasks.refresh_performance"
+    contact_at(personas, at(5, 10), source="6", channel="police_notification")  # its step refreshes, as beat would
+    with time_machine.travel(at(6, 9), tick=False):
+        contact_create(actor=personas.screener, received_at=at(6, 8), channel="phone", referrer_name="R",
+                       referral_source="2A", concern="A concern.", consent_answer="given",
+                       children=[SubjectInput(first_name="Kid", last_name="Later",
+                                              date_of_birth=datetime(2018, 5, 5).date())])
+        # The 6th (the new contact) and the 5th (yesterday's, read again within the overlap: never missed).
+        assert tasks.refresh_performance() == 2
+    assert figures_on_20_november(personas.manager)["sources"][-1] == ["Total", 2, 0]
+    out = io.StringIO()
+    with time_machine.travel(at(20, 10, month=11), tick=False):
+        call_command("performance_refresh", all=True, stdout=out)
+    assert "Rebuilt the performance figures" in out.getvalue()
+    assert figures_on_20_november(personas.manager)["sources"][-1] == ["Total", 2, 0]
