@@ -31,6 +31,8 @@ FULL = os.environ.get("BENCH_FULL") == "1"
 SIZES = [int(s) for s in os.environ.get("BENCH_RETURNS_SIZES", "10000,100000").split(",")]
 if FULL and 1_000_000 not in SIZES:
     SIZES.append(1_000_000)
+# BENCH_REUSE=1: a database already seeded with exactly N contacts (by any bench) is used as it is.
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 DB_URL = os.environ.get("BENCH_RETURNS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mash_bench_returns")
 # bench.pages reads its database from the environment when imported: point it at this benchmark's own.
 os.environ["BENCH_PAGES_DATABASE_URL"] = DB_URL
@@ -72,11 +74,15 @@ def bench_size(n: int) -> list[dict]:
     from django.db import connection
     from django.utils import timezone
 
+    from contacts.models import Contact
     from reports import summaries
     from reports.models import DailyFigure
 
     started = time.monotonic()
-    call_command("seed_bench", contacts=n, reset=True)
+    if REUSE and Contact.objects.count() == n:
+        print(f"  reusing the {n:,} contacts already seeded (BENCH_REUSE=1)", flush=True)
+    else:
+        call_command("seed_bench", contacts=n, reset=True)
     seeded = time.monotonic() - started
     references = pages.open_contacts_with_history(limit=1)
     pages.seed_consent(references)  # the agencies, and the consent record the requests are made on
