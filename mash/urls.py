@@ -60,5 +60,6 @@ urlpatterns = [
     path("", include("enquiries.urls")),  # the partner portal (partner/) and the MASH side of enquiries (enquiries/)
     path("consent/", include("consent.urls")),
     path("reports/", include("reports.urls")),
+    path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
 ]

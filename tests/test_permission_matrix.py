@@ -75,8 +75,12 @@ MATRIX = {
     "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
     "reports/": ({"GET"}, mash_only(screener=DENIED), {}),
-    "reports/annex-a/": ({"GET"}, mash_only(screener=DENIED), {}),
-    "reports/cin-census/": ({"GET"}, mash_only(screener=DENIED), {}),
+    # The returns are made in the background: starting one (POST), its progress page and its download are a
+    # manager's; a manager sees only the exports they asked for (another's: 404, reports/tests/test_exports.py).
+    "reports/annex-a/": ({"POST"}, mash_only(screener=DENIED), {}),
+    "reports/cin-census/": ({"POST"}, mash_only(screener=DENIED), {}),
+    "reports/exports/<int:pk>/": ({"GET"}, mash_only(screener=DENIED), {"pk": "export"}),
+    "reports/exports/<int:pk>/download/": ({"POST"}, mash_only(screener=DENIED), {"pk": "export"}),
     # Managers see every contact's figures, a partner their own agency's.
     "reports/performance/": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK), {}),
     "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
@@ -174,6 +178,19 @@ MATRIX.update({
     "enquiries/returns/<int:pk>/sensitive/": ({"GET"}, mash_record(screener=DENIED), {"pk": "return"}),
 })
 
+# --- retention (issue 13): a MASH manager's pages; a screener, partner or administrator is refused (403). A review
+# or a hold is a manager's record: everyone else is refused before learning anything of it.
+MATRIX.update({
+    "retention/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "retention/reviews/<int:pk>/": ({"GET"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/approve/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/keep/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/destroy/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/holds/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
+    "retention/holds/<int:pk>/lift/": ({"POST"}, mash_only(screener=DENIED), {"pk": "hold"}),
+    "retention/holds/person/<int:pk>/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
+})
+
 
 def routes(resolver=None, prefix=""):
     """Every route the resolver knows, but the Django admin's."""
@@ -215,10 +232,31 @@ def build_world(personas) -> dict:
         "screening_form": "screening",
         "performance_table": "sources",
         "referral": referral_world(personas),
+        "export": export_world(personas),
         "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
         **enquiry_world(personas),
+        **retention_world(personas),
     }
+
+
+def retention_world(personas) -> dict:
+    """A closed contact listed for a retention review, and a legal hold on another."""
+    from retention import services as retention_services
+    from retention.models import DestructionReview, RetentionRule
+
+    closed = referral_world_contact(personas)
+    rule = RetentionRule.objects.get(outcome="nfa")
+    review = DestructionReview.objects.create(contact=closed, rule=rule, due_on=timezone.localdate())
+    hold = retention_services.hold_place(actor=personas.manager, contact=make_contact(personas.screener),
+                                         reason="A claim.")
+    return {"review": review.pk, "hold": hold.pk}
+
+
+def referral_world_contact(personas):
+    from reports.tests.helpers import contact_to_outcome
+
+    return contact_to_outcome(personas, kind="nfa")
 
 
 def referral_world(personas) -> int:
@@ -229,6 +267,14 @@ def referral_world(personas) -> int:
     team, _ = Team.objects.get_or_create(agency=personas.social_care, name="Assessment team",
                                          defaults={"receives_outcomes": True})
     return contact_to_outcome(personas, kind="s17_assessment", team=team).referrals.get().pk
+
+
+def export_world(personas) -> int:
+    """An Annex A export the manager asked for (still waiting for a worker)."""
+    from reports.models import ExportJob
+
+    return ExportJob.objects.create(kind="annex_a", requested_by=personas.manager, request_key="matrix",
+                                    parameters={"start": "2026-01-01", "end": "2026-01-31"}).pk
 
 
 def enquiry_world(personas) -> dict:
