@@ -1,9 +1,10 @@
-"""Celery tasks of reports: the national returns made in the background. A lost or duplicated message changes
-nothing: the job row says whether it still needs making (reports.exports)."""
+"""Celery tasks of reports: the national returns made in the background, and the performance summaries kept up to
+date by beat. A lost or duplicated message changes nothing: the job row says whether it still needs making
+(reports.exports); a refresh re-reads the audit log from where the last one got to (reports.summaries)."""
 
 from celery import shared_task
 
-from . import exports
+from . import exports, summaries
 
 
 @shared_task(ignore_result=True)
@@ -18,3 +19,9 @@ def purge_exports() -> int:
     (run by beat)."""
     exports.exports_resend()
     return exports.exports_purge()
+
+
+@shared_task(ignore_result=True)
+def refresh_performance() -> int:
+    """Bring the performance dashboard's summaries up to date with the work audited since the last refresh."""
+    return summaries.refresh()
