@@ -371,10 +371,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RETENTION_LIST_INTERVAL_SECONDS,
         "options": {"expires": RETENTION_LIST_INTERVAL_SECONDS},
     },
+    # Old export files deleted, and exports whose message or worker was lost sent again (reports.exports).
     "purge-exports": {
         "task": "reports.tasks.purge_exports",
-        "schedule": 3600,
-        "options": {"expires": 3600},
+        "schedule": 300,
+        "options": {"expires": 300},
     },
 }
 # A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,

@@ -15,7 +15,9 @@ def export_run(job_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def purge_exports() -> int:
-    """Delete export files kept past EXPORT_KEEP_HOURS (run by beat)."""
+    """Delete export files kept past EXPORT_KEEP_HOURS, and send again the jobs whose message or worker was lost
+    (run by beat)."""
+    exports.exports_resend()
     return exports.exports_purge()
 
 
