@@ -112,6 +112,9 @@ def _reference_data(request):
     from consent.defaults import consent_lists_ensure_default
 
     consent_lists_ensure_default()
+    from retention.defaults import retention_rules_ensure_default
+
+    retention_rules_ensure_default()
     # Agencies a previous test made were rolled back without a signal: the consent panel's cached list goes too.
     from consent.selectors import forget_signatories
 
