@@ -55,6 +55,16 @@ def due_on(rule: RetentionRule, *, closed_on: date, youngest_born: date | None) 
     return years_after(start, rule.years)
 
 
+def contact_due_on(contact: Contact, outcome_kind: str) -> tuple[RetentionRule | None, date | None]:
+    """The rule that applies to a closed contact now, and when its period ends (None, None: no active rule)."""
+    rule = rule_for(outcome_kind)
+    if rule is None or contact.closed_at is None:
+        return rule, None
+    youngest = (ContactSubject.objects.filter(contact=contact, role__in=CHILD_ROLES).order_by()
+                .aggregate(born=Max("person__date_of_birth"))["born"])
+    return rule, due_on(rule, closed_on=timezone.localdate(contact.closed_at), youngest_born=youngest)
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
