@@ -97,14 +97,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A background refresh that finds nothing new: 204 from the session and the versions (mash.polling).
+    "mash.polling.UnchangedPollMiddleware",
     # Only a person's own requests keep the session alive, not a page's background refresh (mash.polling).
     "mash.polling.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user (and below, django-otp's device) read from the cache while their versions stand
+    # (mash.principal).
+    "mash.principal.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A second factor for everyone (django-otp): signed in with a password alone reaches only the code step.
-    "django_otp.middleware.OTPMiddleware",
+    "mash.principal.OTPMiddleware",
     "mash.mfa.middleware.RequireVerifiedMiddleware",
     # A session ends SESSION_ABSOLUTE_HOURS after signing in; no page with personal data is stored by a browser.
     "mash.session_timeout.AbsoluteLifetimeMiddleware",
