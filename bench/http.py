@@ -251,7 +251,7 @@ def write_readme(rows: list[dict], info: dict) -> None:
         f"{SECONDS} s a case after a",
         "3 s warm-up, all on this one machine (wrk, gunicorn and PostgreSQL share its CPUs). `queue_poll` is the",
         "queue's background refresh when nothing changed (htmx headers and the version the page was drawn from):",
-        "204 from the session, the user, the access check and the versions, without drawing anything.",
+        "204 from the session (Redis) and one query on the versions, before authentication (mash.polling).",
         "Targets: unchanged polls >= 1,000/s; the queue page >= 150/s with p99 <= 150 ms; the contact page >= 150/s.",
         "",
         "| case | contacts | requests/s | p99 ms | non-2xx | target |",

@@ -109,14 +109,17 @@ def _user_keys(user_id) -> list[str]:
 
 
 def poll_etag(request, keys: Iterable[str]) -> str:
-    """The version of what `request` would draw (`etag_for`): one query."""
+    """The version of what `request` would draw (`etag_for`): one query, or none when the versions were read with
+    the user this request (mash.principal reads the page's scopes with the user's own)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     keys = [*keys, *_user_keys(user.pk)] if signed_in else list(keys)
     device_id = request.session.get(DEVICE_ID_SESSION_KEY, "") if signed_in else ""
-    return etag_for(user.pk if signed_in else "", request.get_full_path(), stamp_versions(keys), device_id)
+    read = getattr(request, "mash_versions", None) or {}  # read with the user (mash.principal), this request
+    versions = {key: read[key] for key in keys} if all(key in read for key in keys) else stamp_versions(keys)
+    return etag_for(user.pk if signed_in else "", request.get_full_path(), versions, device_id)
 
 
 def polled(keys: Iterable[str] | Callable[..., Iterable[str]], *, allowed: Callable | None = None):

@@ -147,8 +147,12 @@ def get_user(request):
         return auth.get_user(request)
     if backend_path != MODEL_BACKEND or backend_path not in settings.AUTHENTICATION_BACKENDS:
         return auth.get_user(request)
-    # With the versions the header's unread count is kept under (mash.notify.unread_count): one query for both.
-    versions = stamp_versions([user_scope_of(user_id), ROLES, inbox_scope_of(user_id)])
+    # With the versions the header's unread count is kept under (mash.notify.unread_count), and those of the page's
+    # own scopes when it refreshes itself (mash.polling.poll_etag): one query for them all.
+    match = getattr(request, "resolver_match", None)
+    scopes = getattr(match.func, "poll_scopes", None) if match is not None else None
+    page_keys = list(scopes) if isinstance(scopes, (list, tuple)) else []
+    versions = stamp_versions([user_scope_of(user_id), ROLES, inbox_scope_of(user_id), *page_keys])
     request.mash_versions = versions
     session_hash = session.get(HASH_SESSION_KEY) or ""
     user_key, device_key = _keys(user_id, versions, session_hash, session.get(DEVICE_ID_SESSION_KEY))
