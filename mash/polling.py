@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -44,12 +45,17 @@ def _bump_now(keys: tuple[str, ...]) -> None:
     quote = connection.ops.quote_name
     table, key, version = quote(Stamp._meta.db_table), quote("key"), quote("version")
     # An upsert both databases speak (PostgreSQL, and SQLite from 3.24): one statement a scope. The names are the
-    # model's, quoted; the scope is a parameter.
-    statement = (f"INSERT INTO {table} ({key}, {version}) VALUES (%s, 1) "  # noqa: S608
-                 f"ON CONFLICT ({key}) DO UPDATE SET {version} = {table}.{version} + 1")
+    # model's, quoted; the scope is a parameter. A version rises to the microseconds since the epoch (or by one, if
+    # that is not higher): a version raised in a transaction that then rolled back is never handed out again, so
+    # nothing cached under it (mash.principal caches under versions raised in the changing transaction) can be
+    # read for a later, different change.
+    statement = (f"INSERT INTO {table} ({key}, {version}) VALUES (%s, %s) "  # noqa: S608
+                 f"ON CONFLICT ({key}) DO UPDATE SET {version} = CASE WHEN {table}.{version} + 1 > %s "
+                 f"THEN {table}.{version} + 1 ELSE %s END")
     with connection.cursor() as cursor:
         for key in keys:
-            cursor.execute(statement, [key])
+            now = time.time_ns() // 1000
+            cursor.execute(statement, [key, now, now, now])
 
 
 def stamp_bump(*keys: str) -> None:

@@ -250,6 +250,13 @@ def digest() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+@pytest.fixture(autouse=True)
+def sessions_in_the_database(settings):
+    """Each example runs in a savepoint rolled back afterwards: a session kept in Redis too (mash.sessions) would
+    outlive its rolled-back row, and the next request's save would find no row to update."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
 # --- one world for the module: the records the matrix's paths name -------------------------------------------------
 
 @pytest.fixture(scope="module")
