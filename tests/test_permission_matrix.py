@@ -66,6 +66,7 @@ MATRIX = {
     "at-risk/<int:pk>/acknowledge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "escalation"}),
     "notifications/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
     "notifications/read/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "audit/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, admin=OK), {}),
     "health/sweep/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK), {}),
     "contacts/": ({"GET"}, mash_only(), {}),
     "contacts/returned/": ({"GET"}, mash_only(), {}),
