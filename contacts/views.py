@@ -66,6 +66,10 @@ def _resolve_matches(forms, user) -> bool:
         if form.candidates and choice not in allowed:
             form.add_error(None, "This may be someone already known: choose who this is")
             ok = False
+        elif form.candidates.restricted and choice not in allowed:
+            # Who it may be is not said: the screener asks a manager, then says whether this is a new person.
+            form.add_error(None, f"{matching.RESTRICTED_MAY_MATCH}, then choose who this is")
+            ok = False
         elif choice not in allowed and choice not in ("", "new"):
             form.add_error(None, "Choose who this is from the list")
             ok = False
