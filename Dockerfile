@@ -8,7 +8,7 @@ COPY pyproject.toml constraints.txt README.md ./
 RUN pip install --no-cache-dir -c constraints.txt .
 
 COPY . .
-RUN useradd --system --create-home mash && mkdir -p /app/var && chown -R mash /app/var
+RUN useradd --system --create-home mash && mkdir -p /app/var/exports && chown -R mash /app/var
 USER mash
 
 # collectstatic needs settings but no secrets of value.

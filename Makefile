@@ -59,6 +59,7 @@ bench: install services
 	$(PY) -m bench.pages
 	$(PY) -m bench.http
 	$(PY) -m bench.sweep
+	$(PY) -m bench.annex_a
 
 frontend:
 	npm ci && npm run build

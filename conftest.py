@@ -112,6 +112,9 @@ def _reference_data(request):
     from consent.defaults import consent_lists_ensure_default
 
     consent_lists_ensure_default()
+    from retention.defaults import retention_rules_ensure_default
+
+    retention_rules_ensure_default()
 
 
 def _is_transactional(request) -> bool:

@@ -90,6 +90,8 @@ class DisclosureBasis(models.TextChoices):
     REFERRER_FEEDBACK = "referrer_feedback", "Feedback to the referrer"
     OUTCOME_TO_RECEIVING_TEAM = "outcome_to_receiving_team", "Outcome to the receiving team"
     ALLOCATED_WORKER = "allocated_worker", "Passed to the child's allocated social worker"
+    # The council's statutory returns: Ofsted's Annex A lists (inspection), the DfE's children in need census.
+    STATUTORY_RETURN = "statutory_return", "A statutory return (Ofsted's Annex A lists, the DfE's census)"
 
 
 class YesNo(models.TextChoices):

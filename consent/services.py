@@ -546,6 +546,63 @@ def disclosure_record(
     return disclosure
 
 
+DISCLOSURE_BATCH = 1000
+
+
+def disclosures_record_many(
+    *,
+    actor,
+    rows: Iterable[tuple[int, int]],
+    summary: str,
+    basis: str,
+    field_names: Iterable[str] = (),
+    to_person: str,
+) -> int:
+    """A file about many contacts left the MASH (a statutory return): one disclosure per contact, about the
+    children of that contact the file names, written in batches from `rows`, (contact id, person id) pairs ordered
+    by contact, so memory does not grow with the file. One audit row for the whole file (each disclosure is
+    itself the ledger's row). Call it inside the sender's transaction. Returns how many disclosures were written.
+
+    `basis` is one of the MASH's own duties (a statutory return): there is no consent record or sharing decision
+    to name for a file the law requires."""
+    if basis not in DisclosureBasis.values or basis in (DisclosureBasis.CONSENT, DisclosureBasis.SHARING_DECISION):
+        raise ValueError(f"a disclosure of many contacts on {basis!r} is not supported")
+    if not to_person:
+        raise ValueError("a disclosure needs its recipient")
+    field_names = list(field_names)
+    now = timezone.now()
+    through = Disclosure.about.through
+    written = 0
+    batch: dict[int, list[int]] = {}
+
+    def flush():
+        nonlocal written
+        made = Disclosure.objects.bulk_create([
+            Disclosure(contact_id=contact_id, summary=summary[:500], field_names=field_names, to_person=to_person[:300],
+                       basis_kind=basis, disclosed_at=now, disclosed_by=actor)
+            for contact_id in batch])
+        through.objects.bulk_create([through(disclosure_id=d.pk, person_id=person_id)
+                                     for d, people in zip(made, batch.values(), strict=True)
+                                     for person_id in people])
+        written += len(made)
+        batch.clear()
+
+    last = None
+    for contact_id, person_id in rows:
+        if contact_id != last and len(batch) >= DISCLOSURE_BATCH:
+            flush()
+        last = contact_id
+        people = batch.setdefault(contact_id, [])
+        if person_id not in people:
+            people.append(person_id)
+    if batch:
+        flush()
+    audit_record(actor=actor, action=ConsentAction.DISCLOSED, changes={
+        "to": to_person, "basis": basis, "contacts": written, "fields": field_names,
+        "summary": f"{summary} to {to_person} ({written} contact{'s' if written != 1 else ''})"})
+    return written
+
+
 # --- transparency ------------------------------------------------------------------------------------------------
 
 

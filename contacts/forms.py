@@ -135,12 +135,15 @@ class BaseSubjectFormSet(forms.BaseFormSet):
         return [(i, form) for i, form in enumerate(self.forms) if form.cleaned_data]
 
 
+# absolute_max: the rows a posted TOTAL_FORMS can make us build. Django's default is max_num + 1000, so one post
+# saying 2147483648 built and showed a thousand rows (a minute's work and a 12 MB page); more than max_num is refused
+# with the same message either way.
 ChildFormSet = forms.formset_factory(ChildForm, formset=BaseSubjectFormSet, extra=0, min_num=1,
-                                     max_num=rules.MAX_CHILDREN, validate_max=True)
+                                     max_num=rules.MAX_CHILDREN, absolute_max=rules.MAX_CHILDREN, validate_max=True)
 
 
 class AdultFormSet(forms.formset_factory(AdultForm, formset=BaseSubjectFormSet, extra=0, min_num=0,
-                                         max_num=rules.MAX_ADULTS, validate_max=True)):
+                                         max_num=rules.MAX_ADULTS, absolute_max=rules.MAX_ADULTS, validate_max=True)):
     default_error_messages = {**BaseSubjectFormSet.default_error_messages, "too_many_forms": rules.TOO_MANY_ADULTS}
 
 

@@ -135,8 +135,9 @@ def my_work(request):
 def _next(request, fallback: str) -> str:
     """Where to go after a button on a queue or page: the `next` it sent, if it is ours, else `fallback`."""
     wanted = request.POST.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    # a path of this site only: redirect() would take any other word for a view's name (NoReverseMatch, a 500)
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
+                                                                   require_https=request.is_secure()):
         return wanted
     return fallback
 

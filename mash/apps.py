@@ -13,6 +13,7 @@ class MashConfig(AppConfig):
         site.add_navigation("at_risk", "At risk", roles=access.MASH_ROLES, order=40)
         site.add_navigation("notifications", "Notifications", roles=set(Role), order=90)
         site.add_navigation("mfa_people", "Second factors", roles={Role.MANAGER, Role.ADMIN}, order=95)
+        site.add_navigation("mfa_passkeys", "Passkeys", roles=set(Role), order=96)
         from . import notify
         from .mfa import actions  # noqa: F401 (registers the second factor's audit actions)
         from .models import EscalationKind

@@ -163,7 +163,7 @@ class GovukDateField(forms.Field):
         date_missing = [p for p in DATE_PARTS if not typed[p]]
         if date_missing:
             self._fail(f"{self.noun} must include a {_joined(date_missing)}", date_missing)
-        not_numbers = [p for p in parts if typed[p] and not typed[p].isdigit()]
+        not_numbers = [p for p in parts if typed[p] and not typed[p].isdecimal()]
         if not_numbers:
             self._fail(self._not_real(not_numbers), not_numbers)
         if len(typed["year"]) != 4:

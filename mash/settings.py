@@ -10,6 +10,7 @@ import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -84,12 +85,14 @@ INSTALLED_APPS = [
     "django_otp",  # the second factor for everyone (mash.mfa)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys and security keys, beside the app (mash.mfa.passkeys)
     "mash",
     "agencies",
     "contacts",
     "enquiries",
     "consent",
     "reports",
+    "retention",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +195,16 @@ AXES_VERBOSE = False
 # The second factor (django-otp, mash.mfa): TOTP from an authenticator app, and single-use recovery codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"{SERVICE_NAME} ({COUNCIL_NAME})")
 MFA_RECOVERY_CODES = env.int("MFA_RECOVERY_CODES", default=10)
+# Passkeys and security keys (django-otp-webauthn), as the second step only: the password comes first. A passkey
+# belongs to one site name (the relying party ID): by default the host of the first trusted origin, so set
+# CSRF_TRUSTED_ORIGINS (or OTP_WEBAUTHN_ALLOWED_ORIGINS) to the address people use. Changing it later makes people
+# add their passkeys again. The demo (`make run`) works at http://localhost:8000: a browser offers passkeys on
+# https:// addresses and on localhost only (not on 127.0.0.1).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS or [
+    f"http://localhost:{env.int('PORT', default=8000)}"])
+OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default=urlsplit(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]).hostname or "")
+OTP_WEBAUTHN_RP_NAME = SERVICE_NAME
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Absolute lifetime: however busy, a session ends this long after signing in (mash.session_timeout).
 SESSION_ABSOLUTE_HOURS = env.float("SESSION_ABSOLUTE_HOURS", default=10)
@@ -325,6 +338,9 @@ NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 # A person due more than this many escalations of one kind in one sweep batch gets one digest naming them
 # (and linking to the at-risk board or the queue) instead of one message each: a burst is not an e-mail storm.
 NOTIFICATION_DIGEST_AFTER = env.int("NOTIFICATION_DIGEST_AFTER", default=5)
+# Retention (issue 13): how often the beat job lists records due for review, and how many a pass lists at most.
+RETENTION_LIST_INTERVAL_SECONDS = env.int("RETENTION_LIST_INTERVAL_SECONDS", default=24 * 3600)
+RETENTION_LIST_BATCH = env.int("RETENTION_LIST_BATCH", default=500)
 # Links in e-mails are made absolute with this (e.g. https://mash.anytown.gov.uk).
 SITE_URL = env.str("SITE_URL", default="")
 CELERY_BEAT_SCHEDULE = {
@@ -340,6 +356,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-drafts": {
         "task": "contacts.tasks.purge_drafts",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
+    # Closed contacts past their retention rule are listed for managers to review (retention.tasks).
+    "list-retention-due": {
+        "task": "retention.tasks.list_due",
+        "schedule": RETENTION_LIST_INTERVAL_SECONDS,
+        "options": {"expires": RETENTION_LIST_INTERVAL_SECONDS},
+    },
+    "purge-exports": {
+        "task": "reports.tasks.purge_exports",
         "schedule": 3600,
         "options": {"expires": 3600},
     },
@@ -363,6 +390,14 @@ REFERRAL_OUTCOMES = env.list("REFERRAL_OUTCOMES", default=["s17_assessment", "st
 # The council's three-digit DfE local authority code, and the software named in the CIN census header.
 LA_CODE = env.str("LA_CODE", default="999")
 CIN_SOFTWARE_CODE = env.str("CIN_SOFTWARE_CODE", default="MASH front door")
+# The national returns are made in the background (reports.tasks.export_run) into this folder, kept this many hours
+# (children's details on disk no longer than needed: the sweep of old exports deletes the files), and their progress
+# pages poll every EXPORT_POLL_SECONDS. A job whose worker has said nothing for EXPORT_STALE_SECONDS is taken over by
+# the next message for it (a worker killed mid-file).
+EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)
+EXPORT_POLL_SECONDS = env.int("EXPORT_POLL_SECONDS", default=2)
+EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=120)
 # The largest police notification file a manager may upload (bytes).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

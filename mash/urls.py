@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
 from . import session_timeout, views
+from .mfa import passkeys as mfa_passkeys
 from .mfa import views as mfa_views
 
 admin.site.site_header = "MASH front door: administration"
@@ -44,6 +45,8 @@ urlpatterns = [
     path("two-factor/", mfa_views.verify, name="mfa_verify"),
     path("two-factor/set-up/", mfa_views.enrol, name="mfa_enrol"),
     path("two-factor/recovery-codes/", mfa_views.recovery_codes, name="mfa_recovery_codes"),
+    path("two-factor/passkeys/", mfa_views.passkey_list, name="mfa_passkeys"),
+    path("two-factor/passkeys/api/", include((mfa_passkeys.urlpatterns, "otp_webauthn"))),
     path("two-factor/people/", mfa_views.people, name="mfa_people"),
     path("two-factor/people/<int:pk>/reset/", mfa_views.reset, name="mfa_reset"),
     path("session/keep-alive/", session_timeout.keep_alive, name="session_keep_alive"),
@@ -58,5 +61,6 @@ urlpatterns = [
     path("", include("enquiries.urls")),  # the partner portal (partner/) and the MASH side of enquiries (enquiries/)
     path("consent/", include("consent.urls")),
     path("reports/", include("reports.urls")),
+    path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ class ReportAction(models.TextChoices):
     REFERRAL_NFA = "referral.nfa", "Referral ended with no further action"
     ANNEX_A_DOWNLOADED = "returns.annex_a", "Ofsted Annex A lists downloaded"
     CIN_CENSUS_DOWNLOADED = "returns.cin_census", "CIN census file downloaded"
+    EXPORT_STARTED = "returns.export_started", "National return asked for"
     DASHBOARD_DOWNLOADED = "returns.dashboard_csv", "Performance figures downloaded"
 
 

@@ -163,10 +163,31 @@ class Written:
     list3: int = 0
 
 
-def annex_a_write(target, period: Period) -> Written:
-    """Write the workbook to `target` (a path or a binary file). Returns how many rows each list has."""
+def rows_total(period: Period) -> int:
+    """How many rows the workbook will have (both lists): what a progress bar counts towards."""
+    start, end = period.bounds()
+    return (ContactSubject.objects.filter(role__in=CHILD_ROLES, contact__received_at__gte=start,
+                                          contact__received_at__lt=end).count()
+            + Referral.objects.filter(referral_date__gte=period.start, referral_date__lte=period.end).count())
+
+
+def disclosed_rows(period: Period):
+    """(contact id, child id) for every row of the workbook, ordered by contact: who a copy of it is about."""
+    start, end = period.bounds()
+    contacts = (ContactSubject.objects
+                .filter(role__in=CHILD_ROLES, contact__received_at__gte=start, contact__received_at__lt=end)
+                .order_by().values_list("contact_id", "person_id"))
+    referrals = (Referral.objects.filter(referral_date__gte=period.start, referral_date__lte=period.end)
+                 .order_by().values_list("contact_id", "person_id"))
+    return contacts.union(referrals).order_by("contact_id", "person_id").iterator(chunk_size=CHUNK)
+
+
+def annex_a_write(target, period: Period, *, progress=None) -> Written:
+    """Write the workbook to `target` (a path or a binary file). Returns how many rows each list has.
+    `progress(rows)`, if given, is told the rows written so far (both lists) after every CHUNK rows."""
     book = Workbook(write_only=True)
     written = Written()
+    done = 0
     for name, rows, attr in (("List 1", list1_rows(period), "list1"), ("List 3", list3_rows(period), "list3")):
         sheet = book.create_sheet(name)
         sheet.append(headers(name))
@@ -174,6 +195,9 @@ def annex_a_write(target, period: Period) -> Written:
         for row in rows:
             sheet.append(_cells(sheet, row))
             count += 1
+            done += 1
+            if progress is not None and done % CHUNK == 0:
+                progress(done)
         setattr(written, attr, count)
     book.save(target)
     return written

@@ -101,8 +101,24 @@ class Written:
     referrals: int = 0
 
 
-def cin_census_write(target, census: CensusYear, *, serial: int = 1) -> Written:
-    """Write the census file for the year to `target` (a path or a binary file)."""
+def _year_referrals(census: CensusYear):
+    return Referral.objects.filter(referral_date__gte=census.start, referral_date__lte=census.reference_date)
+
+
+def rows_total(census: CensusYear) -> int:
+    """How many referrals the file will hold: what a progress bar counts towards."""
+    return _year_referrals(census).count()
+
+
+def disclosed_rows(census: CensusYear):
+    """(contact id, child id) for every referral in the file, ordered by contact: who a copy of it is about."""
+    return (_year_referrals(census).order_by("contact_id", "person_id").values_list("contact_id", "person_id")
+            .iterator(chunk_size=CHUNK))
+
+
+def cin_census_write(target, census: CensusYear, *, serial: int = 1, progress=None) -> Written:
+    """Write the census file for the year to `target` (a path or a binary file). `progress(referrals)`, if given,
+    is told the referrals written so far, about every CHUNK of them."""
     written = Written()
     with etree.xmlfile(target, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -123,5 +139,8 @@ def cin_census_write(target, census: CensusYear, *, serial: int = 1) -> Written:
                 for person, referrals in _children(census):
                     _child(xf, person, referrals)
                     written.children += 1
+                    before = written.referrals
                     written.referrals += len(referrals)
+                    if progress is not None and before // CHUNK != written.referrals // CHUNK:
+                        progress(written.referrals)
     return written

@@ -70,3 +70,90 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"Referral of {self.person} from {self.contact} on {self.referral_date:%d/%m/%Y}"
+
+
+class ExportKind(models.TextChoices):
+    ANNEX_A = "annex_a", "Ofsted Annex A lists (.xlsx)"
+    CIN_CENSUS = "cin_census", "CIN census file (.xml)"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Being made"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Deleted: kept only for a day"
+
+
+class ExportJob(models.Model):
+    """A national return made in the background (reports.tasks.export_run): who asked, for what, how far it has got,
+    and the file once written (under settings.EXPORTS_DIR, named by the job). Downloading it is
+    reports.services.export_download, which audits each download and records a disclosure of every child in it
+    when the manager says the file leaves the MASH."""
+
+    kind = models.CharField(max_length=16, choices=ExportKind.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The form's one-time key: the same form sent twice (a double click, a resend) finds the job it started.
+    request_key = models.CharField(max_length=64)
+    # What was asked: {"start": "2026-01-01", "end": "2026-06-30"} for Annex A, {"year": 2026} for the census.
+    parameters = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=ExportState.choices, default=ExportState.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # What the file holds once written ({"list1": 10, "list3": 2} or {"children": 3, "referrals": 4}).
+    counts = models.JSONField(default=dict, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)  # inside settings.EXPORTS_DIR
+    file_size = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Raised by the worker as rows are written: a job running with no heartbeat for a while lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["requested_by", "request_key"], name="export_job_once_per_form"),
+            models.CheckConstraint(condition=~Q(state="done") | (Q(finished_at__isnull=False) & ~Q(file_name="")),
+                                   name="export_job_done_has_file"),
+        ]
+        indexes = [models.Index(fields=["requested_by", "-requested_at"], name="export_job_requester")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.describe()})"
+
+    def describe(self) -> str:
+        """The period or census year asked for, in words."""
+        from datetime import date
+
+        p = self.parameters
+        if self.kind == ExportKind.ANNEX_A:
+            start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+            return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+        return f"census year {p['year'] - 1} to {p['year']}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ExportState.DONE, ExportState.FAILED, ExportState.EXPIRED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def download_name(self) -> str:
+        p = self.parameters
+        if self.kind == ExportKind.ANNEX_A:
+            return f"annex-a-{p['start']}-to-{p['end']}.xlsx"
+        return f"cin-census-{p['year']}-{settings.LA_CODE}.xml"
+
+    @property
+    def content_type(self) -> str:
+        if self.kind == ExportKind.ANNEX_A:
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return "application/xml"

@@ -4,7 +4,7 @@ from django.http import Http404
 
 from contacts.selectors import contacts_visible_to
 
-from .models import Referral
+from .models import ExportJob, Referral
 
 
 def get_referral_for_user(user, pk: int) -> Referral:
@@ -19,3 +19,15 @@ def get_referral_for_user(user, pk: int) -> Referral:
 def contact_referrals(contact) -> list[Referral]:
     return list(Referral.objects.filter(contact=contact).select_related("person", "nfa_recorded_by")
                 .order_by("person__first_name", "id"))
+
+
+def get_export_for_user(user, pk: int) -> ExportJob:
+    """An export the person asked for; 404 for anyone else's (each manager sees and takes their own)."""
+    job = ExportJob.objects.filter(pk=pk, requested_by=user).first()
+    if job is None:
+        raise Http404("No export found")
+    return job
+
+
+def recent_exports(user, limit: int = 5) -> list[ExportJob]:
+    return list(ExportJob.objects.filter(requested_by=user)[:limit])

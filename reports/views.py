@@ -1,8 +1,8 @@
-"""The national returns page: Ofsted's Annex A lists and the CIN census file, for managers. Every download is
-audited by the service that makes it."""
+"""The national returns page: Ofsted's Annex A lists and the CIN census file, for managers. Each is made in the
+background (reports.exports): the page that follows it polls for progress, then offers the download, which is
+audited and, when the file leaves the MASH, recorded as a disclosure (reports.services.export_download)."""
 
 import csv
-import tempfile
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,17 +16,18 @@ from mash.access import deny_unless, require_perms
 from mash.errors import DomainError
 from mash.forms import add_domain_errors, run_service
 
-from . import performance, rules, selectors, services
+from . import exports, performance, rules, selectors, services
 from .annex_a import Period
-from .forms import CensusYearForm, PeriodForm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .forms import AnnexAExportForm, CensusExportForm, DownloadForm, PeriodForm, new_request_key
+from .models import ExportKind
 
 
 def _page(request, *, period_form=None, census_form=None, status=200):
     return render(request, "reports/returns.html", {
-        "period_form": period_form or PeriodForm(initial=PeriodForm.default_initial()),
-        "census_form": census_form or CensusYearForm(),
+        "period_form": period_form or AnnexAExportForm(initial={**PeriodForm.default_initial(),
+                                                                "request_key": new_request_key()}),
+        "census_form": census_form or CensusExportForm(initial={"request_key": new_request_key()}),
+        "exports": selectors.recent_exports(request.user),
     }, status=status)
 
 
@@ -36,35 +37,67 @@ def returns(request):
     return _page(request)
 
 
-@require_GET
+@require_POST
 @require_perms("reports.export_returns")
-def annex_a_download(request):
-    form = PeriodForm(request.GET)
-    # The rows go to a temporary file as they are read (constant memory), then are streamed from it.
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    if form.is_valid() and run_service(form, services.annex_a_export, actor=request.user, target=target,
-                                       **form.cleaned_data):
-        target.seek(0)
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        return FileResponse(target, as_attachment=True, content_type=XLSX,
-                            filename=f"annex-a-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.xlsx")
-    target.close()
+def annex_a_start(request):
+    """Start making the Annex A lists in the background, and go to the page that follows it."""
+    form = AnnexAExportForm(request.POST)
+    if form.is_valid():
+        started = run_service(form, services.export_start, actor=request.user, kind=ExportKind.ANNEX_A,
+                              request_key=form.cleaned_data["request_key"], start=form.cleaned_data["start"],
+                              end=form.cleaned_data["end"])
+        if started:
+            return redirect("reports:export", pk=started[0].pk)
+    form.data = {**form.data.dict(), "request_key": new_request_key()}  # a new key for the next try
     return _page(request, period_form=form, status=400)
 
 
+@require_POST
+@require_perms("reports.export_returns")
+def cin_census_start(request):
+    """Start making the CIN census file in the background, and go to the page that follows it."""
+    form = CensusExportForm(request.POST)
+    if form.is_valid():
+        started = run_service(form, services.export_start, actor=request.user, kind=ExportKind.CIN_CENSUS,
+                              request_key=form.cleaned_data["request_key"], year=form.cleaned_data.get("year"))
+        if started:
+            return redirect("reports:export", pk=started[0].pk)
+    form.data = {**form.data.dict(), "request_key": new_request_key()}
+    return _page(request, census_form=form, status=400)
+
+
+def _export_page(request, job, *, form=None, status=200):
+    context = {"job": job, "poll_seconds": settings.EXPORT_POLL_SECONDS, "keep_hours": settings.EXPORT_KEEP_HOURS,
+               "form": form or DownloadForm(recipient=services.RECIPIENTS[job.kind])}
+    if request.htmx:  # the progress region alone, for the page's polling
+        return render(request, "reports/_export_region.html", context, status=status)
+    return render(request, "reports/export.html", context, status=status)
+
+
 @require_GET
 @require_perms("reports.export_returns")
-def cin_census_download(request):
-    form = CensusYearForm(request.GET)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    if form.is_valid() and run_service(form, services.cin_census_export, actor=request.user, target=target,
-                                       year=form.cleaned_data.get("year")):
-        target.seek(0)
-        year = form.cleaned_data["year"]
-        return FileResponse(target, as_attachment=True, content_type="application/xml",
-                            filename=f"cin-census-{year}-{settings.LA_CODE}.xml")
-    target.close()
-    return _page(request, census_form=form, status=400)
+def export_progress(request, pk: int):
+    """How far the export has got; once made, the form to download it. Polled by htmx while it is being made."""
+    return _export_page(request, selectors.get_export_for_user(request.user, pk))
+
+
+@require_POST
+@require_perms("reports.export_returns")
+def export_download(request, pk: int):
+    """The file, once the manager has said who it is for (audited; a disclosure of every child in it when it
+    leaves the MASH)."""
+    job = selectors.get_export_for_user(request.user, pk)
+    form = DownloadForm(request.POST, recipient=services.RECIPIENTS[job.kind])
+    if not (form.is_valid() and run_service(form, services.export_download, actor=request.user, job=job,
+                                            destination=form.cleaned_data["destination"])):
+        job.refresh_from_db()
+        return _export_page(request, job, form=form, status=400)
+    try:
+        target = exports.file_path(job).open("rb")  # noqa: SIM115 (FileResponse closes it once sent)
+    except FileNotFoundError:
+        form.add_error(None, services.FILE_GONE)
+        return _export_page(request, job, form=form, status=400)
+    return FileResponse(target, as_attachment=True, content_type=job.content_type, filename=job.download_name)
 
 
 def _performance_period(request):

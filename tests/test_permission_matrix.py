@@ -77,8 +77,12 @@ MATRIX = {
     "contacts/people/<int:pk>/merge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/people/<int:pk>/returns/": ({"GET", "POST"}, mash_record(), {"pk": "person"}),
     "reports/": ({"GET"}, mash_only(screener=DENIED), {}),
-    "reports/annex-a/": ({"GET"}, mash_only(screener=DENIED), {}),
-    "reports/cin-census/": ({"GET"}, mash_only(screener=DENIED), {}),
+    # The returns are made in the background: starting one (POST), its progress page and its download are a
+    # manager's; a manager sees only the exports they asked for (another's: 404, reports/tests/test_exports.py).
+    "reports/annex-a/": ({"POST"}, mash_only(screener=DENIED), {}),
+    "reports/cin-census/": ({"POST"}, mash_only(screener=DENIED), {}),
+    "reports/exports/<int:pk>/": ({"GET"}, mash_only(screener=DENIED), {"pk": "export"}),
+    "reports/exports/<int:pk>/download/": ({"POST"}, mash_only(screener=DENIED), {"pk": "export"}),
     # Managers see every contact's figures, a partner their own agency's.
     "reports/performance/": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK), {}),
     "reports/performance/<slug:key>.csv": ({"GET"}, mash_only(screener=DENIED, police=OK, health=OK),
@@ -119,6 +123,14 @@ MATRIX = {
     "two-factor/set-up/": ({"GET", "POST"}, expect(OK, anonymous=SIGN_IN), {}),
     "two-factor/recovery-codes/": ({"GET"}, expect(OK, anonymous=SIGN_IN), {}),
     "two-factor/people/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK), {}),
+    # Passkeys and security keys (django-otp-webauthn's JSON views): anyone signed in, for their own; posted empty,
+    # a ceremony with nothing begun is refused (400).
+    "two-factor/passkeys/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/registration/begin/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/registration/complete/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/authentication/begin/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/authentication/complete/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "two-factor/passkeys/api/jsi18n/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
     "two-factor/people/<int:pk>/reset/": ({"POST"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK),
                                           {"pk": "mfa_user"}),
 }
@@ -167,6 +179,19 @@ MATRIX.update({
     "enquiries/requests/<int:pk>/chase/": ({"POST"}, mash_record(screener=DENIED), {"pk": "request"}),
     "enquiries/requests/<int:pk>/shorten/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "request"}),
     "enquiries/returns/<int:pk>/sensitive/": ({"GET"}, mash_record(screener=DENIED), {"pk": "return"}),
+})
+
+# --- retention (issue 13): a MASH manager's pages; a screener, partner or administrator is refused (403). A review
+# or a hold is a manager's record: everyone else is refused before learning anything of it.
+MATRIX.update({
+    "retention/": ({"GET"}, mash_only(screener=DENIED), {}),
+    "retention/reviews/<int:pk>/": ({"GET"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/approve/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/keep/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/reviews/<int:pk>/destroy/": ({"POST"}, mash_only(screener=DENIED), {"pk": "review"}),
+    "retention/holds/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
+    "retention/holds/<int:pk>/lift/": ({"POST"}, mash_only(screener=DENIED), {"pk": "hold"}),
+    "retention/holds/person/<int:pk>/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
 })
 
 
@@ -237,6 +262,11 @@ def propose(contact, actor):
 
 @pytest.fixture
 def world(personas):
+    return build_world(personas)
+
+
+def build_world(personas) -> dict:
+    """One record of every kind a route's path names, keyed as the matrix's arguments name them."""
     contact = make_contact(personas.screener)
     propose(contact, personas.screener)
     breached = clocked_contact(personas.screener, started_at=timezone.now() - timedelta(hours=5))
@@ -249,10 +279,31 @@ def world(personas):
         "screening_form": "screening",
         "performance_table": "sources",
         "referral": referral_world(personas),
+        "export": export_world(personas),
         "mfa_user": personas.screener.pk,
         **consent_world(personas, contact),
         **enquiry_world(personas),
+        **retention_world(personas),
     }
+
+
+def retention_world(personas) -> dict:
+    """A closed contact listed for a retention review, and a legal hold on another."""
+    from retention import services as retention_services
+    from retention.models import DestructionReview, RetentionRule
+
+    closed = referral_world_contact(personas)
+    rule = RetentionRule.objects.get(outcome="nfa")
+    review = DestructionReview.objects.create(contact=closed, rule=rule, due_on=timezone.localdate())
+    hold = retention_services.hold_place(actor=personas.manager, contact=make_contact(personas.screener),
+                                         reason="A claim.")
+    return {"review": review.pk, "hold": hold.pk}
+
+
+def referral_world_contact(personas):
+    from reports.tests.helpers import contact_to_outcome
+
+    return contact_to_outcome(personas, kind="nfa")
 
 
 def referral_world(personas) -> int:
@@ -263,6 +314,14 @@ def referral_world(personas) -> int:
     team, _ = Team.objects.get_or_create(agency=personas.social_care, name="Assessment team",
                                          defaults={"receives_outcomes": True})
     return contact_to_outcome(personas, kind="s17_assessment", team=team).referrals.get().pk
+
+
+def export_world(personas) -> int:
+    """An Annex A export the manager asked for (still waiting for a worker)."""
+    from reports.models import ExportJob
+
+    return ExportJob.objects.create(kind="annex_a", requested_by=personas.manager, request_key="matrix",
+                                    parameters={"start": "2026-01-01", "end": "2026-01-31"}).pk
 
 
 def enquiry_world(personas) -> dict:

@@ -191,3 +191,18 @@ def test_a_date_typed_in_boxes_with_a_part_missing_or_impossible_writes_nothing(
     assert f'<a href="#{anchor}">' in html and message in html
     # The box in error is marked for assistive technology, and what was typed is shown again.
     assert f'id="{anchor}" aria-invalid="true"' in html
+
+
+@pytest.mark.parametrize("total", ["13", "2147483648"])
+def test_a_posted_row_count_past_the_limit_is_refused_without_building_the_rows(personas, client_for, total):
+    """TOTAL_FORMS is the browser's word: past 12 the contact is refused, and at most 12 rows are built and shown
+    (Django's default would build a thousand for a huge number)."""
+    client = client_for(personas.screener)
+    post = contact_post(**{"children-TOTAL_FORMS": total})
+    before = counts()
+    response = client.post(NEW, post)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert counts() == before
+    assert "A contact can name at most 12 children" in html
+    assert 'name="children-11-first_name"' in html and 'name="children-12-first_name"' not in html

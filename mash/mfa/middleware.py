@@ -7,6 +7,8 @@ from django.utils.http import urlencode
 
 # The only views a signed-in but unverified session may reach (by URL name): the steps it still owes, and leaving.
 UNVERIFIED_ALLOWED = frozenset({"login", "logout", "healthz", "mfa_verify", "mfa_enrol", "mfa_recovery_codes"})
+PASSKEY_UNVERIFIED_ALLOWED = frozenset({"credential-authentication-begin", "credential-authentication-complete",
+                                        "js-i18n-catalog"})
 
 
 class RequireVerifiedMiddleware:
@@ -27,6 +29,8 @@ class RequireVerifiedMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in UNVERIFIED_ALLOWED and not match.namespace:
             return None
+        if match is not None and match.namespace == "otp_webauthn" and match.url_name in PASSKEY_UNVERIFIED_ALLOWED:
+            return None  # the code step's passkey (never adding one: that needs a verified session)
         from .services import has_confirmed_device
 
         step = "mfa_verify" if has_confirmed_device(user) else "mfa_enrol"

@@ -20,8 +20,15 @@ APP_DEVICE = "Authenticator app"
 RECOVERY_DEVICE = "Recovery codes"
 
 
-def has_confirmed_device(user) -> bool:
+def has_app(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_confirmed_device(user) -> bool:
+    """An authenticator app or a passkey to give at the code step."""
+    from .passkeys import has_passkey
+
+    return has_app(user) or has_passkey(user)
 
 
 def enrolment_device(*, user) -> TOTPDevice:
@@ -109,13 +116,20 @@ def may_reset(actor, user) -> bool:
 
 
 def mfa_reset(*, actor, user) -> int:
-    """Remove every second factor of `user`: their next sign-in sets one up again. Audited."""
+    """Remove every second factor of `user` (app, recovery codes, passkeys and security keys): their next sign-in
+    sets one up again. Audited."""
     if not may_reset(actor, user):
         raise DomainError("You may not reset this person's second factor", field=None)
+    from django_otp_webauthn.models import WebAuthnCredential
+
     with transaction.atomic():
         apps, spares = TOTPDevice.objects.filter(user=user), StaticDevice.objects.filter(user=user)
-        removed = apps.count() + spares.count()
+        passkeys = WebAuthnCredential.objects.filter(user=user)
+        passkeys_removed = passkeys.count()
+        removed = apps.count() + spares.count() + passkeys_removed
         apps.delete()
         spares.delete()
-        audit_record(actor=actor, action=MfaAction.RESET, target=user, changes={"devices_removed": removed})
+        passkeys.delete()
+        audit_record(actor=actor, action=MfaAction.RESET, target=user,
+                     changes={"devices_removed": removed, "passkeys_removed": passkeys_removed})
     return removed

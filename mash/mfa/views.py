@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mash.access import Role, has_role, require_role
 from mash.forms import run_service
 
-from . import services
+from . import passkeys, services
 from .forms import CodeForm, EnrolForm
 
 RECOVERY_SESSION_KEY = "mash.mfa.recovery_codes"
@@ -19,8 +19,9 @@ RECOVERY_SESSION_KEY = "mash.mfa.recovery_codes"
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    # a path of this site only: redirect() would take any other word for a view's name (NoReverseMatch, a 500)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
         return target
     return ""
 
@@ -47,7 +48,9 @@ def verify(request):
     if request.method == "POST" and form.is_valid() and run_service(
             form, services.mfa_verify, request=request, code=form.cleaned_data["code"]):
         return redirect(_next(request) or "home")
-    return render(request, "mfa/verify.html", {"form": form, "next": _next(request)},
+    return render(request, "mfa/verify.html", {"form": form, "next": _next(request),
+                                               "has_app": services.has_app(request.user),
+                                               "has_passkey": passkeys.has_passkey(request.user)},
                   status=400 if form.errors else 200)
 
 
@@ -89,9 +92,12 @@ def people(request):
     if not has_role(request.user, Role.ADMIN):
         users = users.filter(agency_id=request.user.agency_id)
     from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnCredential
 
     enrolled = set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
-    rows = [{"user": user, "enrolled": user.pk in enrolled, "may_reset": services.may_reset(request.user, user)}
+    with_passkeys = set(WebAuthnCredential.objects.filter(user__in=users).values_list("user_id", flat=True))
+    rows = [{"user": user, "enrolled": user.pk in enrolled | with_passkeys, "passkeys": user.pk in with_passkeys,
+             "may_reset": services.may_reset(request.user, user)}
             for user in users]
     return render(request, "mfa/people.html", {"rows": rows})
 
@@ -110,3 +116,10 @@ def reset(request, pk: int):
                               "the next time they sign in.")
     return redirect("mfa_people")
 
+
+
+@require_http_methods(["GET"])
+def passkey_list(request):
+    """Your passkeys and security keys, and adding one (the library's script does the ceremony; without JavaScript,
+    or in a browser without WebAuthn, the page says so and the authenticator app stays the way in)."""
+    return render(request, "mfa/passkeys.html", {"passkeys": passkeys.passkeys_of(request.user)})

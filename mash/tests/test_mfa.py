@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD
 from contacts.tests.factories import make_contact
-from mash.mfa.middleware import UNVERIFIED_ALLOWED
+from mash.mfa.middleware import PASSKEY_UNVERIFIED_ALLOWED, UNVERIFIED_ALLOWED
 from mash.mfa.services import recovery_codes_replace
 from mash.models import AuditEvent
 from tests.test_access import all_app_paths
@@ -53,8 +53,9 @@ def test_a_stolen_password_alone_reaches_no_page(personas, client, who):
     enrolled(user)
     contact = make_contact(personas.screener)
     password_only(client, user)
-    paths = {**{name: path for name, path in all_app_paths(contact.reference).items()
-                if name not in UNVERIFIED_ALLOWED}, "admin": "/admin/", "admin users": "/admin/agencies/user/",
+    code_step = UNVERIFIED_ALLOWED | {f"otp_webauthn:{name}" for name in PASSKEY_UNVERIFIED_ALLOWED}
+    paths = {**{name: path for name, path in all_app_paths(contact.reference).items() if name not in code_step},
+             "admin": "/admin/", "admin users": "/admin/agencies/user/",
              "admin contacts": "/admin/contacts/contact/"}
     for name, path in paths.items():
         for method in ("get", "post"):
@@ -164,7 +165,7 @@ def test_a_manager_resets_a_colleagues_second_factor_audited(personas, client):
     assert not StaticDevice.objects.filter(user=personas.screener).exists()
     event = AuditEvent.objects.get(action="mfa.reset")
     assert event.actor == personas.manager and event.target_id == str(personas.screener.pk)
-    assert event.changes == {"devices_removed": 2}
+    assert event.changes == {"devices_removed": 2, "passkeys_removed": 0}
     # the screener's next sign-in sets up a new one
     other = type(client)()
     password_only(other, personas.screener)
@@ -193,3 +194,64 @@ def test_the_code_step_shows_no_navigation(personas, client):
     password_only(client, personas.manager)
     page = client.get("/two-factor/").content.decode()
     assert "At risk" not in page and "Second factors" not in page and "Enter your code" in page
+
+
+def a_passkey(user, name="Security key"):
+    from hashlib import sha256
+
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    credential_id = f"{user.pk}-{name}".encode()
+    return WebAuthnCredential.objects.create(
+        user=user, name=name, confirmed=True, credential_id=credential_id, public_key=b"not a real key",
+        credential_id_sha256=sha256(credential_id).hexdigest(), sign_count=0, aaguid="")
+
+
+def test_a_stolen_password_cannot_add_a_passkey(personas, client):
+    """Adding a passkey needs a verified session: with a password alone, the library's registration is not
+    reached (else a thief could add their own key and pass the second step with it)."""
+    enrolled(personas.screener)
+    password_only(client, personas.screener)
+    for step in ("begin", "complete"):
+        response = client.post(f"/two-factor/passkeys/api/registration/{step}/")
+        assert response.status_code == 302 and response["Location"] == "/two-factor/", step
+    assert client.get("/two-factor/passkeys/")["Location"].startswith("/two-factor/")
+
+
+def test_the_code_step_offers_a_passkey_to_someone_who_has_one(personas, client):
+    enrolled(personas.screener)
+    password_only(client, personas.screener)
+    assert "Use a passkey or security key" not in client.get("/two-factor/").content.decode()
+    a_passkey(personas.screener)
+    page = client.get("/two-factor/").content.decode()
+    assert 'id="passkey-verification-button"' in page and "otp_webauthn_auth.js" in page
+    # begun with a password alone (the code step's own call), for this user's keys only
+    begun = client.post("/two-factor/passkeys/api/authentication/begin/")
+    assert begun.status_code == 200 and len(begun.json()["allowCredentials"]) == 1
+    # a made-up answer verifies nothing
+    client.post("/two-factor/passkeys/api/authentication/complete/", {"id": "x"}, content_type="application/json")
+    assert client.get("/contacts/")["Location"].startswith("/two-factor/")
+
+
+def test_someone_with_only_a_passkey_is_asked_for_it_not_sent_to_set_up_an_app(personas, client):
+    a_passkey(personas.screener)
+    password_only(client, personas.screener)
+    assert client.get("/contacts/")["Location"] == "/two-factor/?next=%2Fcontacts%2F"
+    assert client.get("/two-factor/set-up/")["Location"] == "/two-factor/"
+
+
+def test_a_reset_removes_passkeys_too_audited(personas, client):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    enrolled(personas.screener)
+    a_passkey(personas.screener)
+    a_passkey(personas.screener, "Phone")
+    a_passkey(personas.screener2)
+    verified(client, personas.manager)
+    page = client.get("/two-factor/people/").content.decode()
+    assert "with a passkey" in page
+    assert client.post(f"/two-factor/people/{personas.screener.pk}/reset/").status_code == 302
+    assert not WebAuthnCredential.objects.filter(user=personas.screener).exists()
+    assert WebAuthnCredential.objects.filter(user=personas.screener2).count() == 1
+    event = AuditEvent.objects.get(action="mfa.reset")
+    assert event.changes == {"devices_removed": 3, "passkeys_removed": 2}

@@ -34,3 +34,22 @@ def contact_awaiting_outcome(personas, *, brag="amber", **contact_kwargs):
 def contact_to_outcome(personas, *, kind="s17_assessment", team=None, brag="amber", **contact_kwargs):
     """A contact recorded, screened, rated and given an outcome, each by the right persona."""
     return decide(personas, make_contact(personas.screener, **contact_kwargs), kind=kind, team=team, brag=brag)
+
+
+def export_made(client, path: str, data: dict, *, request_key: str = "form-1"):
+    """A manager's export started through its form (POST `path`), then made as the worker makes it (the task's
+    body, in this process: reports.tasks.export_run). The job, made."""
+    from reports import exports
+    from reports.models import ExportJob
+
+    response = client.post(path, {"request_key": request_key, **data})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    job = ExportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    assert exports.export_run(job.pk) == "done", job.error
+    job.refresh_from_db()
+    return job
+
+
+def period_data(start, end) -> dict:
+    return {"start-day": start.day, "start-month": start.month, "start-year": start.year, "end-day": end.day,
+            "end-month": end.month, "end-year": end.year}

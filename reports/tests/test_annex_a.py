@@ -15,10 +15,10 @@ from contacts.services import SubjectInput, contact_create, person_census_facts_
 from mash.models import AuditEvent
 from reports import annex_a
 from reports.actions import ReportAction
-from reports.models import Referral
+from reports.models import ExportJob, Referral
 from reports.services import referral_nfa_record
 
-from .helpers import contact_to_outcome, decide
+from .helpers import contact_to_outcome, decide, export_made, period_data
 
 pytestmark = pytest.mark.django_db
 
@@ -146,16 +146,16 @@ def test_the_12_month_count_looks_back_a_year_only(personas, team):
     assert counts == [0, 1, 1]
 
 
-def test_a_manager_downloads_the_workbook_audited(personas, client_for, team):
+def test_a_manager_downloads_the_workbook_audited(personas, client_for, team, settings, tmp_path):
+    settings.EXPORTS_DIR = tmp_path
     contact_to_outcome(personas, kind="s17_assessment", team=team)
     today = timezone.localdate()
     client = client_for(personas.manager)
     page = client.get("/reports/")
-    assert page.status_code == 200 and "Download Annex A lists" in page.content.decode()
+    assert page.status_code == 200 and "Make the Annex A lists" in page.content.decode()
     start = today - timedelta(days=10)
-    response = client.get("/reports/annex-a/", {"start-day": start.day, "start-month": start.month,
-                                                "start-year": start.year, "end-day": today.day,
-                                                "end-month": today.month, "end-year": today.year})
+    job = export_made(client, "/reports/annex-a/", period_data(start, today))
+    response = client.post(f"/reports/exports/{job.pk}/download/", {"destination": "mash"})
     assert response.status_code == 200
     assert response["Content-Type"] == annex_a_xlsx()
     assert f'filename="annex-a-{start:%Y-%m-%d}-to-{today:%Y-%m-%d}.xlsx"' in response["Content-Disposition"]
@@ -163,8 +163,9 @@ def test_a_manager_downloads_the_workbook_audited(personas, client_for, team):
     assert book["List 1"].max_row == 2 and book["List 3"].max_row == 2
     event = AuditEvent.objects.get(action=ReportAction.ANNEX_A_DOWNLOADED)
     assert event.actor == personas.manager
-    assert event.changes == {"start": start.isoformat(), "end": today.isoformat(), "list1_rows": 1,
-                             "list3_rows": 1}
+    assert event.changes == {"export": job.pk, "start": start.isoformat(), "end": today.isoformat(), "list1": 1,
+                             "list3": 1, "to": "the MASH only", "disclosures": 0,
+                             "summary": f"Downloaded {job}"}
 
 
 def annex_a_xlsx():
@@ -182,14 +183,15 @@ def annex_a_xlsx():
     ({"start-day": "<script>", "start-month": "2", "start-year": "2020"}, "First day"),
 ])
 def test_a_bad_period_is_refused_and_nothing_is_recorded(personas, client_for, params, message):
-    response = client_for(personas.manager).get("/reports/annex-a/", params)
+    response = client_for(personas.manager).post("/reports/annex-a/", {"request_key": "k", **params})
     assert response.status_code == 400
     assert message in response.content.decode()
     assert "<script>" not in response.content.decode().split("<main")[1]
-    assert not AuditEvent.objects.filter(action=ReportAction.ANNEX_A_DOWNLOADED).exists()
+    assert not ExportJob.objects.exists()
+    assert not AuditEvent.objects.filter(action=ReportAction.EXPORT_STARTED).exists()
 
 
 def test_partners_and_screeners_cannot_export(personas, client_for):
     for persona in (personas.screener, personas.police_partner):
-        assert client_for(persona).get("/reports/annex-a/").status_code == 403
-    assert not AuditEvent.objects.filter(action=ReportAction.ANNEX_A_DOWNLOADED).exists()
+        assert client_for(persona).post("/reports/annex-a/", {"request_key": "k"}).status_code == 403
+    assert not ExportJob.objects.exists()

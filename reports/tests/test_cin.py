@@ -16,10 +16,10 @@ from contacts.services import SubjectInput, contact_create, person_census_facts_
 from mash.models import AuditEvent
 from reports import cin
 from reports.actions import ReportAction
-from reports.models import Referral
+from reports.models import ExportJob, Referral
 from reports.services import NO_REFERRALS, referral_nfa_record
 
-from .helpers import decide
+from .helpers import decide, export_made
 
 pytestmark = pytest.mark.django_db
 
@@ -122,17 +122,20 @@ def test_the_schema_refuses_what_the_writer_must_not_write(schema):
     assert not schema.validate(bad)
 
 
-def test_a_manager_downloads_the_census_file_audited(personas, client_for, team, schema):
+def test_a_manager_downloads_the_census_file_audited(personas, client_for, team, schema, settings, tmp_path):
+    settings.EXPORTS_DIR = tmp_path
     census_year_of_referrals(personas, team)
     client = client_for(personas.manager)
     with time_machine.travel(timezone.make_aware(datetime(2026, 5, 1, 9)), tick=True):
-        response = client.get("/reports/cin-census/", {"year": "2026"})
+        job = export_made(client, "/reports/cin-census/", {"year": "2026"})
+        response = client.post(f"/reports/exports/{job.pk}/download/", {"destination": "mash"})
     assert response.status_code == 200
     assert 'filename="cin-census-2026-999.xml"' in response["Content-Disposition"]
     schema.assertValid(etree.fromstring(b"".join(response.streaming_content)))
     event = AuditEvent.objects.get(action=ReportAction.CIN_CENSUS_DOWNLOADED)
     assert event.actor == personas.manager
-    assert event.changes == {"year": 2026, "children": 2, "referrals": 3}
+    assert event.changes == {"export": job.pk, "year": 2026, "children": 2, "referrals": 3,
+                             "to": "the MASH only", "disclosures": 0, "summary": f"Downloaded {job}"}
 
 
 @pytest.mark.parametrize("year, message", [("1999", "Select a census year from the list"),
@@ -140,7 +143,8 @@ def test_a_manager_downloads_the_census_file_audited(personas, client_for, team,
                                            ("2026", NO_REFERRALS)])
 def test_a_bad_year_or_an_empty_year_is_refused(personas, client_for, year, message):
     with time_machine.travel(timezone.make_aware(datetime(2026, 5, 1, 9)), tick=True):
-        response = client_for(personas.manager).get("/reports/cin-census/", {"year": year})
+        response = client_for(personas.manager).post("/reports/cin-census/", {"request_key": "k", "year": year})
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not AuditEvent.objects.filter(action=ReportAction.CIN_CENSUS_DOWNLOADED).exists()
+    assert not ExportJob.objects.exists()
+    assert not AuditEvent.objects.filter(action=ReportAction.EXPORT_STARTED).exists()

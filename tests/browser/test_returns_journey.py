@@ -1,6 +1,8 @@
-"""A manager reads the performance figures, switches the period, downloads a table's CSV, and takes Ofsted's
-Annex A lists and the CIN census file; a partner sees only their agency's figures; a screener cannot export.
-axe on every page; the manager's journey also without JavaScript (without axe, which runs in the page)."""
+"""A manager reads the performance figures, switches the period, downloads a table's CSV, starts Ofsted's Annex A
+lists and sees their progress to the download (for Ofsted: a disclosure of each child), then the CIN census file;
+a real Celery worker makes them. A partner sees only their agency's figures; a screener cannot export. axe on every
+page; the manager's journey also without JavaScript (the person reloads the progress page; axe checks each page
+as served, in a second page with JavaScript on)."""
 
 import re
 from datetime import timedelta
@@ -12,15 +14,19 @@ from playwright.sync_api import expect
 
 from agencies.models import Team
 from conftest import PASSWORD
+from consent.models import Disclosure
+from reports.models import ExportJob
 from reports.tests.helpers import contact_to_outcome
+from tests.export_worker import export_worker
 
-from .conftest import assert_accessible, fill_date
+from .conftest import assert_accessible, fill_date, run_without_javascript
+from .test_consent_journey import assert_accessible_as_served
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in(page, live, username):
-    page.goto(f"{live.url}/sign-in/")
+def sign_in(page, base, username):
+    page.goto(f"{base}/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -34,21 +40,37 @@ def referrals(personas):
     contact_to_outcome(personas, kind="s17_assessment", team=team, referral_source="2A")
 
 
-@pytest.mark.parametrize("javascript", [True, False])
-def test_a_manager_reads_the_figures_and_takes_the_returns(browser, live, personas, referrals, javascript, tmp_path):
-    def check_accessible(page):
-        if javascript:  # axe runs in the page: with JavaScript off the journey is checked, not the page
-            assert_accessible(page)
+def wait_until_made(page, javascript: bool):
+    """The progress page, until the worker has made the file: with JavaScript, htmx polls the region until it says
+    so; without it, the person reloads the page with its "Refresh this page" link."""
+    progress = page.get_by_test_id("export-progress")
+    if javascript:
+        expect(progress).to_have_attribute("data-state", "done", timeout=60000)
+        return
+    for _ in range(120):
+        if progress.get_attribute("data-state") == "done":
+            return
+        expect(page.get_by_text("This page checks how far")).to_be_hidden()  # never claims to refresh itself
+        page.wait_for_timeout(500)
+        page.get_by_role("link", name="Refresh this page").click()
+    raise AssertionError("the export was not made within a minute")
 
-    context = browser.new_context(java_script_enabled=javascript, accept_downloads=True)
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    sign_in(page, live, "manager")
+
+def returns_journey(page, base, tmp_path, javascript, start_worker, *, checker=None) -> list:
+    visited = []
+
+    def check():
+        if checker is None:
+            assert_accessible(page, visited)
+        else:
+            assert_accessible_as_served(page, checker, visited)
+
+    sign_in(page, base, "manager")
     page.get_by_role("link", name="Performance").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Performance")
     conversion = page.get_by_test_id("table-conversion")
     expect(conversion.get_by_role("row", name=re.compile("Became referrals"))).to_contain_text("2")
-    check_accessible(page)
+    check()
 
     # The month before: nothing yet.
     today = timezone.localdate()
@@ -58,29 +80,73 @@ def test_a_manager_reads_the_figures_and_takes_the_returns(browser, live, person
     fill_date(page, "Last day", (first - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Show this period").click()
     expect(page.get_by_test_id("table-sources").get_by_role("row", name=re.compile("Total"))).to_contain_text("0")
-    check_accessible(page)
+    check()
     with page.expect_download() as download:
         page.get_by_test_id("csv-sources").click()
     assert download.value.suggested_filename.startswith("sources-")
 
+    # Annex A, made in the background: its progress, then the download, for Ofsted.
     page.get_by_role("link", name="National returns").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("National returns")
-    check_accessible(page)
+    check()
+    page.get_by_role("button", name="Make the Annex A lists (.xlsx)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ofsted Annex A lists (.xlsx)")
+    # No worker yet: the page says it is waiting, and (with JavaScript) that it checks by itself.
+    expect(page.get_by_test_id("export-progress")).to_contain_text("Waiting for a worker to start it")
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    if javascript:
+        expect(page.get_by_text("This page checks how far it has got")).to_be_visible()
+        page.evaluate("window.drawnOnce = true")
+    check()
+    start_worker()
+    wait_until_made(page, javascript)
+    if javascript:  # the region was polled in: the page itself was never reloaded
+        assert page.evaluate("window.drawnOnce") is True
+    expect(page.get_by_role("heading", name="The file is ready")).to_be_visible()
+    check()
+    page.get_by_label(re.compile("^It leaves the MASH: it is for Ofsted")).check()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download Annex A lists (.xlsx)").click()
+        page.get_by_role("button", name="Download the file").click()
+    assert download.value.suggested_filename.startswith("annex-a-")
     path = tmp_path / "annex-a.xlsx"
     download.value.save_as(path)
     book = load_workbook(path)
     assert book["List 3"].max_row == 3  # the header and two referrals
-    # The census file needs a year with referrals: the current collection has them.
+    # Each child in it is disclosed to Ofsted, on the contact's ledger.
+    assert Disclosure.objects.filter(basis_kind="statutory_return").count() == 2
+
+    # The census file needs a year with referrals: the current collection has them. Kept in the MASH.
+    page.get_by_role("link", name="Back to national returns").click()
+    expect(page.get_by_test_id("recent-exports")).to_contain_text("Ofsted Annex A lists")
+    page.get_by_role("button", name="Make the census file (.xml)").click()
+    wait_until_made(page, javascript)
+    page.get_by_label(re.compile("^It stays in the MASH")).check()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download the census file (.xml)").click()
+        page.get_by_role("button", name="Download the file").click()
     assert download.value.suggested_filename.endswith(".xml")
-    context.close()
+    assert Disclosure.objects.filter(basis_kind="statutory_return").count() == 2
+    return visited
+
+
+@pytest.fixture
+def worker(settings, tmp_path):
+    """A Celery worker, started by the journey once the manager is watching the progress page."""
+    with export_worker(settings, tmp_path, start=False) as procs:
+        yield procs
+
+
+def test_a_manager_reads_the_figures_and_takes_the_returns(page, live, personas, referrals, worker, tmp_path):
+    visited = returns_journey(page, live.url, tmp_path, True, worker.start_worker)
+    assert any("/reports/exports/" in url for url in visited)
+
+
+def test_the_returns_without_javascript(browser, live, personas, referrals, worker, tmp_path):
+    visited = run_without_javascript(browser, returns_journey, live.url, tmp_path, False, worker.start_worker)
+    assert any("/reports/exports/" in url for url in visited)
 
 
 def test_a_partner_sees_only_their_agency_and_a_screener_cannot_export(page, live, personas, referrals):
-    sign_in(page, live, "police")
+    sign_in(page, live.url, "police")
     page.get_by_role("link", name="Performance").first.click()
     expect(page.get_by_test_id("partner-scope")).to_be_visible()
     sources = page.get_by_test_id("table-sources")
@@ -90,7 +156,12 @@ def test_a_partner_sees_only_their_agency_and_a_screener_cannot_export(page, liv
     expect(page.get_by_role("link", name="National returns")).to_have_count(0)
     page.context.clear_cookies()
 
-    sign_in(page, live, "screener")
+    job = ExportJob.objects.create(kind="annex_a", requested_by=personas.manager, request_key="k",
+                                   parameters={"start": "2026-01-01", "end": "2026-01-31"})
+    sign_in(page, live.url, "screener")
     expect(page.get_by_role("link", name="National returns")).to_have_count(0)
-    response = page.goto(f"{live.url}/reports/annex-a/")
-    assert response.status == 403
+    for path in ("/reports/", f"/reports/exports/{job.pk}/"):
+        response = page.goto(f"{live.url}{path}")
+        assert response.status == 403
+        assert_accessible(page)
+    assert not ExportJob.objects.exclude(pk=job.pk).exists()
