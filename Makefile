@@ -60,6 +60,7 @@ bench: install services
 	$(PY) -m bench.http
 	$(PY) -m bench.sweep
 	$(PY) -m bench.annex_a
+	$(PY) -m bench.returns
 
 frontend:
 	npm ci && npm run build

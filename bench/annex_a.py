@@ -37,6 +37,8 @@ FULL = os.environ.get("BENCH_FULL") == "1"
 SIZES = [int(s) for s in os.environ.get("BENCH_ANNEX_SIZES", "10000,100000").split(",")]
 if FULL and 1_000_000 not in SIZES:
     SIZES.append(1_000_000)
+# BENCH_REUSE=1: a database already seeded with exactly N contacts (by any bench) is used as it is.
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 DB_URL = os.environ.get("BENCH_ANNEX_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mash_bench_annex")
 TRACEMALLOC = os.environ.get("BENCH_ANNEX_TRACEMALLOC", "1") == "1"
 START, END = "<!-- annex_a:start -->", "<!-- annex_a:end -->"
@@ -79,7 +81,10 @@ def build(n: int) -> dict:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    call_command("seed_bench", contacts=n, reset=True, seed=1, verbosity=0)
+    from contacts.models import Contact
+
+    if not (REUSE and Contact.objects.count() == n):
+        call_command("seed_bench", contacts=n, reset=True, seed=1, verbosity=0)
     referral = Referral._meta.db_table
     roles = ", ".join(f"'{role}'" for role in sorted(CHILD_ROLES))
     with connection.cursor() as cursor:

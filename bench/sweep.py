@@ -110,6 +110,70 @@ def build(now: datetime) -> dict:
     return {"build_seconds": round(time.perf_counter() - started, 1)}
 
 
+REQUESTS_PER_CONTACT = 3
+
+
+def build_requests(now: datetime) -> dict:
+    """Issue 10: the second clocked model as a busy hub holds it, three information requests a contact (on the
+    first 100,000 contacts: 300,000), none of them due in the timed passes: most returned (clock met), some open and
+    due tomorrow, and a backlog of open requests long past their limit, already breached (a request stays open after
+    its breach until the agency answers). A pass with every model registered has to find that none is due."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from agencies.models import Agency, AgencyKind, User
+    from consent.tests.helpers import family_contact, give_consent
+    from mash import deadlines
+
+    screener = User.objects.get(username="bench-screener")
+    partner = User.objects.create_user("bench-partner", email="p@bench.example",
+                                       agency=Agency.objects.create(name="Bench Police", kind=AgencyKind.POLICE,
+                                                                    isa_signatory=True))
+    partner.groups.add(Group.objects.get(name="partner"))
+    agencies = [partner.agency_id] + [
+        Agency.objects.create(name=name, kind=kind, isa_signatory=True).pk
+        for name, kind in (("Bench Health", AgencyKind.HEALTH), ("Bench Schools", AgencyKind.EDUCATION))]
+    family = family_contact(screener)
+    consent = give_consent(screener, family)
+    family.__class__.objects.filter(pk=family.pk).update(met_at=now)  # its own clock is not one of the N
+    window = deadlines.window_for("information_request", "amber")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO enquiries_enquiry (contact_id, reason, need_to_know, state, opened_by_id, opened_at,
+                                           close_reason)
+            SELECT c.id, 'Bench enquiry.', 'Bench.', 'open', %(user)s, %(now)s - interval '3 days', ''
+            FROM contacts_contact c WHERE c.reference LIKE 'B-%%' ORDER BY c.id LIMIT 100000""",
+                       {"user": screener.pk, "now": now})  # 300,000 requests at 100k and at 1M alike
+        # 95 in 100 returned, 3 open and due tomorrow, 2 open and breached two days ago (the backlog).
+        cursor.execute("""
+            INSERT INTO enquiries_informationrequest (
+                enquiry_id, agency_id, contact_reference, rating, question, basis_kind, consent_record_id,
+                basis_snapshot, state, requested_by_id, requested_at, shortened_reason, closed_reason, clock_stage,
+                clock_window_id, clock_started_at, due_at, warn_at, met_at, warned_at, breached_at)
+            SELECT e.id, a.id, c.reference, 'amber', 'Bench question.', 'consent', %(consent)s, '[]'::jsonb,
+                   CASE WHEN e.id %% 100 < 95 THEN 'returned' ELSE 'requested' END,
+                   %(user)s, t.started, '', '', 'information_request', %(window)s, t.started,
+                   t.started + interval '24 hours', t.started + interval '18 hours',
+                   CASE WHEN e.id %% 100 < 95 THEN t.started + interval '12 hours' END,
+                   CASE WHEN e.id %% 100 >= 98 THEN t.started + interval '18 hours' END,
+                   CASE WHEN e.id %% 100 >= 98 THEN t.started + interval '24 hours' END
+            FROM enquiries_enquiry e JOIN contacts_contact c ON c.id = e.contact_id
+            CROSS JOIN (SELECT unnest(%(agencies)s::bigint[]) AS id) a
+            CROSS JOIN LATERAL (SELECT CASE WHEN e.id %% 100 BETWEEN 95 AND 97 THEN %(now)s - interval '4 hours'
+                                            ELSE %(now)s - interval '3 days' END AS started) t""",
+                       {"consent": consent.pk, "user": screener.pk, "window": window.pk, "now": now,
+                        "agencies": agencies})
+        cursor.execute("SELECT count(*), count(*) FILTER (WHERE met_at IS NULL), "
+                       "count(*) FILTER (WHERE breached_at IS NOT NULL AND met_at IS NULL) "
+                       "FROM enquiries_informationrequest")
+        total, running, backlog = cursor.fetchone()
+        cursor.execute("VACUUM ANALYZE enquiries_enquiry, enquiries_informationrequest")
+        cursor.execute("CHECKPOINT")
+    return {"requests": total, "requests_running": running, "requests_breached_backlog": backlog,
+            "requests_build_seconds": round(time.perf_counter() - started, 1)}
+
+
 def reset() -> None:
     from django.db import connection
 
@@ -306,8 +370,12 @@ UPDATE SKIP LOCKED)) RETURNING`, records 1,000 breaches and their 1,000 audit ro
 three managers: one digest each, since each is due more than NOTIFICATION_DIGEST_AFTER (5) in one batch.
 "Without digests" is the same burst with one message per breach and manager (3,000 rows, bulk_create).
 Target: ≤ 200 ms at 100k. "Every model / contacts alone": the same burst with every clocked model registered
-(contacts, proposed ratings, information requests) and with contacts alone, interleaved in the same run: the
-first may be no slower than the second. "Idle" is the usual pass, with nothing newly due. Queries count savepoints.
+(contacts, proposed ratings, information requests) and with contacts alone, interleaved pass by pass in the same
+run: the first may be no slower than the second. Beside the contacts are three information requests a contact
+(300,000 at 100k), none due: most returned, some open and due tomorrow, and 2% open long past their limit, already
+breached (the backlog a busy hub has). A pass first asks, in one query of EXISTS probes, which model has anything
+due (a registered model with nothing due costs one index probe there), and claims only for those.
+"Idle" is the usual pass, with nothing newly due. Queries count savepoints.
 Breach wait: real worker and beat, sweep every interval; time from a clock's limit to its breach being
 recorded (bound: interval + 5 s).
 
@@ -334,6 +402,9 @@ def main() -> None:
     now = timezone.now()
     print(f"building {N:,} running clocks ({DUE:,} due) in {DB_URL}", flush=True)
     built = build(now)
+    built.update(build_requests(now))
+    print(f"{built['requests']:,} information requests ({built['requests_running']:,} running, "
+          f"{built['requests_breached_backlog']:,} of them breached and still open)", flush=True)
     print(f"built in {built['build_seconds']} s; timing {RUNS} passes", flush=True)
     timings = time_passes(now + timedelta(seconds=1))
     print(json.dumps(timings), flush=True)

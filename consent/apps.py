@@ -18,6 +18,18 @@ class ConsentConfig(AppConfig):
         site.add_panel("contact", "consent/_panel.html", context=contact_panel, order=10)
         site.add_panel("person", "consent/_person_panel.html", context=person_panel, order=10)
         outcome_decided.connect(outcome_disclosures, dispatch_uid="consent.outcome_disclosures")
+        # The consent panel reads the signatories from the cache: any change to an agency or a health kind drops it.
+        from django.db.models.signals import post_delete, post_save
+
+        from agencies.models import Agency
+
+        from .models import HealthKind
+        from .selectors import forget_signatories
+
+        for model in (Agency, HealthKind):
+            for name, signal in (("saved", post_save), ("deleted", post_delete)):
+                signal.connect(forget_signatories, sender=model,
+                               dispatch_uid=f"consent.forget_signatories.{model.__name__}.{name}")
 
         staff = ["consent.view_consentrecord", "consent.add_consentrecord", "consent.change_consentrecord",
                  "consent.view_sharingdecision", "consent.add_sharingdecision", "consent.view_disclosure",

@@ -4,7 +4,6 @@ Registered with `mash.site.add_panel` from ConsentConfig.ready, so contacts impo
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists
 from django.urls import reverse
 
 from agencies.models import Agency, AgencyKind
@@ -63,17 +62,24 @@ def contact_panel(request, contact) -> dict | None:
     """The consent panel: each person's consent, each agency's position, the decisions with their reasons, the
     referrer's hearsay answer, and any flag that a basis was lost. MASH staff only.
 
-    Queries (the contact's subjects come prefetched with the contact page): the agencies (with whether each counts
-    as health, and whether the referrer asked for anonymity), the consent records (with their open flags), the
-    sharing decisions. More only when unusual: the names of agencies outside the agreement that a consent names,
-    and the anonymity when no agency has signed the agreement.
+    Queries (the contact's subjects come prefetched with the contact page; the agencies that signed the agreement,
+    with whether each counts as health, come from the cache: `selectors.cached_signatories`): the consent records
+    (with their open flags, and whether the referrer asked for anonymity), the sharing decisions (with the same
+    answer, read there only when there is no consent record). More only when unusual: the names of agencies
+    outside the agreement that a consent names, and the anonymity when the contact has neither records nor
+    decisions (none for an anonymous contact).
     """
     if not is_mash_staff(request.user):
         return None
-    anonymity = Exists(ReferrerAnonymity.objects.filter(contact_id=contact.pk))
-    position = selectors.sharing_position(contact, agencies=selectors.signatories().annotate(anonymous=anonymity))
-    if position.agencies:
-        anonymous = position.agencies[0].agency.anonymous
+    known_anonymous = contact.referral_source == ReferralSource.ANONYMOUS
+    records = selectors.consent_records_for(contact, with_anonymity=not known_anonymous)
+    decisions = selectors.sharing_decisions_for(contact, with_anonymity=not (known_anonymous or records))
+    position = selectors.sharing_position(contact, agencies=selectors.cached_signatories(), records=records,
+                                          decisions=decisions)
+    if known_anonymous:
+        anonymous = True
+    elif records or decisions:
+        anonymous = (records or decisions)[0].referrer_anonymous
     else:
         anonymous = ReferrerAnonymity.objects.filter(contact_id=contact.pk).exists()
     subjects = list(contact.subjects.all())
@@ -115,7 +121,7 @@ def contact_panel(request, contact) -> dict | None:
         "records": position.records,
         "decisions": position.decisions,
         "flags": sorted(flags, key=lambda f: (f.raised_at, f.pk)),
-        "anonymous": anonymous or contact.referral_source == ReferralSource.ANONYMOUS,
+        "anonymous": anonymous,
         "people": subjects,
     }
 

@@ -7,8 +7,10 @@ is worked out for whoever may see the contact, and services call it with no user
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -21,7 +23,7 @@ from mash.access import is_mash_staff
 from mash.errors import DomainError
 
 from .codes import ConsentState, DecisionState, InfoKind
-from .models import BasisFlag, ConsentRecord, HealthKind, SharingDecision
+from .models import BasisFlag, ConsentRecord, HealthKind, ReferrerAnonymity, SharingDecision
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,40 @@ def _child_position(child: Person, agency: Agency, is_health: bool, records: lis
     return ChildPosition(child, None, why)
 
 
+SIGNATORIES_CACHE_SECONDS = 300
+
+
+def _signatories_key() -> str:
+    # Per database: processes (and test workers) sharing one cache but not one database never mix their agencies.
+    return f"consent.signatories.v1:{connection.settings_dict['NAME']}"
+
+
+def cached_signatories() -> list[Agency]:
+    """`signatories()` as a list, for display (the consent panel on every contact page), from the cache: the
+    agencies that signed the agreement and the kinds that count as health are configuration, changed by an admin
+    now and then. Forgotten when an agency or a health kind is saved or deleted (`forget_signatories`, connected in
+    ConsentConfig.ready) and after SIGNATORIES_CACHE_SECONDS in any case (a bulk update sends no signal). The
+    services decide on `signatories()` read afresh, in their own transaction."""
+    from django.core.cache import cache
+
+    key = _signatories_key()
+    agencies = cache.get(key)
+    if agencies is None:
+        agencies = list(signatories())
+        cache.set(key, agencies, SIGNATORIES_CACHE_SECONDS)
+    return agencies
+
+
+def forget_signatories(**kwargs) -> None:
+    """An agency or a health kind changed: the cached signatories are dropped now and again once the change commits
+    (a panel drawn in between, from what was committed before, cannot keep the old list)."""
+    from django.core.cache import cache
+
+    key = _signatories_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+
 def signatories() -> QuerySet[Agency]:
     """The agencies that may ever be asked: active, signed the information sharing agreement; each with
     `is_health` (its kind counts as health). One query."""
@@ -199,22 +235,44 @@ def signatories() -> QuerySet[Agency]:
             .order_by("name"))
 
 
-def consent_records_for(contact: Contact) -> list[ConsentRecord]:
+def _anonymity() -> Exists:
+    """Whether the referrer of the row's contact asked to stay anonymous (the consent panel reads it with its rows)."""
+    return Exists(ReferrerAnonymity.objects.filter(contact_id=OuterRef("contact_id")))
+
+
+@functools.cache
+def _records_query(with_anonymity: bool) -> QuerySet[ConsentRecord]:
+    """consent_records_for's query without the contact, built once a process (building it costs a third of what it
+    costs to compile it, on every contact page)."""
+    records = ConsentRecord.objects.all()
+    if with_anonymity:
+        records = records.annotate(referrer_anonymous=_anonymity())
+    return (records.select_related("given_by", "recorded_by", "withdrawal_recorded_by")
+            .annotate(open_flag=FilteredRelation("flags", condition=Q(flags__cleared_at__isnull=True)))
+            .annotate(open_flag_id=F("open_flag__id"), open_flag_lost=F("open_flag__lost"),
+                      open_flag_raised_at=F("open_flag__raised_at"))
+            .order_by())  # a contact's few rows are put in order in Python: an ORDER BY costs half the compiling
+
+
+@functools.cache
+def _decisions_query(with_anonymity: bool) -> QuerySet[SharingDecision]:
+    decisions = SharingDecision.objects.all()
+    if with_anonymity:
+        decisions = decisions.annotate(referrer_anonymous=_anonymity())
+    return decisions.select_related("proposed_by", "decided_by").order_by()
+
+
+def consent_records_for(contact: Contact, *, with_anonymity: bool = False) -> list[ConsentRecord]:
     """The contact's consent records, oldest first, each with its open flag if it raised one that is not cleared
-    yet (`open_flag_id`, `open_flag_lost`, `open_flag_raised_at`: a record raises one flag at most). One query."""
-    return list(ConsentRecord.objects.filter(contact=contact)
-                .select_related("given_by", "recorded_by", "withdrawal_recorded_by")
-                .annotate(open_flag=FilteredRelation("flags", condition=Q(flags__cleared_at__isnull=True)))
-                .annotate(open_flag_id=F("open_flag__id"), open_flag_lost=F("open_flag__lost"),
-                          open_flag_raised_at=F("open_flag__raised_at"))
-                .order_by("obtained_at", "id"))
+    yet (`open_flag_id`, `open_flag_lost`, `open_flag_raised_at`: a record raises one flag at most); with
+    `with_anonymity`, whether the referrer asked to stay anonymous (`referrer_anonymous`). One query."""
+    return sorted(_records_query(with_anonymity).filter(contact=contact), key=lambda r: (r.obtained_at, r.pk))
 
 
-def sharing_decisions_for(contact: Contact) -> list[SharingDecision]:
-    """The contact's sharing decisions (proposed or decided), oldest first. One query."""
-    return list(SharingDecision.objects.filter(contact=contact)
-                .select_related("proposed_by", "decided_by")
-                .order_by("proposed_at", "id"))
+def sharing_decisions_for(contact: Contact, *, with_anonymity: bool = False) -> list[SharingDecision]:
+    """The contact's sharing decisions (proposed or decided), oldest first (`with_anonymity`: as above). One
+    query."""
+    return sorted(_decisions_query(with_anonymity).filter(contact=contact), key=lambda d: (d.proposed_at, d.pk))
 
 
 def contact_children(contact: Contact) -> list[Person]:
@@ -226,17 +284,20 @@ def contact_children(contact: Contact) -> list[Person]:
             .select_related("person").order_by("position")]
 
 
-def sharing_position(contact: Contact, *, children=None, agencies: QuerySet[Agency] | None = None) -> SharingPosition:
+def sharing_position(contact: Contact, *, children=None, agencies: QuerySet[Agency] | list[Agency] | None = None,
+                     records: list[ConsentRecord] | None = None,
+                     decisions: list[SharingDecision] | None = None) -> SharingPosition:
     """The sharing position of a contact: for each active ISA signatory, for each child (all the children on the
     contact, or those given), whether it may be asked now and on which basis, or why not. `agencies` is
-    `signatories()` (the default) with anything a caller wants to read in the same query annotated on it.
+    `signatories()` (the default), or its list (`cached_signatories()`, for display); `records` and `decisions`,
+    when given, are the contact's as `consent_records_for` and `sharing_decisions_for` read them.
 
-    Queries: the agencies (with whether each counts as health), the consent records, the sharing decisions, and the
-    contact's subjects unless prefetched. The count does not grow with the number of records.
+    Queries: the agencies (with whether each counts as health), the consent records, the sharing decisions (each
+    unless given), and the contact's subjects unless prefetched. The count does not grow with the number of records.
     """
     children = contact_children(contact) if children is None else list(children)
-    records = consent_records_for(contact)
-    decisions = sharing_decisions_for(contact)
+    records = consent_records_for(contact) if records is None else records
+    decisions = sharing_decisions_for(contact) if decisions is None else decisions
     agencies = [
         AgencyPosition(agency=agency, is_health=agency.is_health,
                        children=[_child_position(child, agency, agency.is_health, records, decisions)

@@ -1,12 +1,6 @@
 from django.apps import AppConfig
 
 
-def contact_rating(contact) -> str:
-    """The contact's approved BRAG rating; until one is approved, the rating proposed (so the at-risk board shows
-    a proposed Red as Red, not "No rating"); "" when neither (the clock's window decides)."""
-    return contact.rating or contact.proposed_rating or ""
-
-
 def contact_label(contact) -> str:
     return contact.reference
 
@@ -130,7 +124,8 @@ class ContactsConfig(AppConfig):
             # What the callables below read: the sweep loads only these besides the clock columns.
             fields=("reference", "rating", "proposed_rating", "assigned_screener_id"),
             responsible=contact_responsible,
-            rating=contact_rating,
+            # Approved, else proposed (so the at-risk board shows a proposed Red as Red, not "No rating").
+            rating_from=("rating", "proposed_rating"),
             label=contact_label,
             url=contact_url,
             related=("assigned_screener",),
@@ -143,7 +138,7 @@ class ContactsConfig(AppConfig):
             Rating,
             fields=("contact_reference", "proposed_brag", "proposed_by_id"),
             responsible=rating_responsible,
-            rating=lambda rating: rating.proposed_brag,
+            rating_from=("proposed_brag",),
             label=rating_label,
             url=rating_url,
             related=("contact",),

@@ -492,6 +492,9 @@ class Rating(Clocked):
         indexes = [
             # Running approval clocks, read by the deadline sweep (mash.deadlines.sweep).
             models.Index(fields=["due_at"], condition=Q(met_at__isnull=True), name="rating_clock_running"),
+            # Not yet breached: the sweep's limit query steps over no backlog of breached proposals.
+            models.Index(fields=["due_at"], condition=Q(met_at__isnull=True, breached_at__isnull=True),
+                         name="rating_clock_breach_pending"),
             models.Index(
                 fields=["warn_at"],
                 condition=Q(met_at__isnull=True, warned_at__isnull=True, breached_at__isnull=True),

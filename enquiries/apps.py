@@ -114,7 +114,7 @@ class EnquiriesConfig(AppConfig):
             InformationRequest,
             fields=("contact_reference", "agency_id", "assigned_to_id", "rating"),
             responsible=request_responsible,
-            rating=lambda request: request.rating,
+            rating_from=("rating",),
             label=request_label,
             url=request_url,
             digest_url=request_digest_url,

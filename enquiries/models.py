@@ -113,6 +113,10 @@ class InformationRequest(Clocked):
             models.Index(fields=["assigned_to", "state", "due_at"], name="request_assigned"),
             # Running clocks, read by the deadline sweep.
             models.Index(fields=["due_at"], condition=Q(met_at__isnull=True), name="request_clock_running"),
+            # Clocks not yet breached: the sweep's limit query. Requests stay open long past their limit (a backlog
+            # of breached ones), which the index above would make every pass step over.
+            models.Index(fields=["due_at"], condition=Q(met_at__isnull=True, breached_at__isnull=True),
+                         name="request_clock_breach_pending"),
             models.Index(
                 fields=["warn_at"],
                 condition=Q(met_at__isnull=True, warned_at__isnull=True, breached_at__isnull=True),

@@ -25,7 +25,8 @@ def is_partner(user) -> bool:
 def requests_visible_to(user) -> QuerySet[InformationRequest]:
     """MASH staff: the requests on contacts they may see. A partner: their own agency's requests. Others: none."""
     if is_mash_staff(user):
-        return InformationRequest.objects.filter(visible_through(user, "enquiry__contact"))
+        return InformationRequest.objects.filter(
+            visible_through(user, "enquiry__contact", model=InformationRequest))
     if has_role(user, Role.PARTNER) and getattr(user, "agency_id", None):
         return InformationRequest.objects.filter(agency_id=user.agency_id)
     return InformationRequest.objects.none()

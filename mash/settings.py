@@ -343,6 +343,10 @@ RETENTION_LIST_INTERVAL_SECONDS = env.int("RETENTION_LIST_INTERVAL_SECONDS", def
 RETENTION_LIST_BATCH = env.int("RETENTION_LIST_BATCH", default=500)
 # Links in e-mails are made absolute with this (e.g. https://mash.anytown.gov.uk).
 SITE_URL = env.str("SITE_URL", default="")
+# The performance dashboard's summaries (reports.summaries) are brought up to date this often from the audit log;
+# each refresh reads back this far before the last one, for a transaction that committed after it had begun.
+PERFORMANCE_REFRESH_SECONDS = env.float("PERFORMANCE_REFRESH_SECONDS", default=60)
+PERFORMANCE_REFRESH_OVERLAP_SECONDS = env.int("PERFORMANCE_REFRESH_OVERLAP_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         "task": "mash.tasks.sweep_deadlines",
@@ -353,6 +357,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mash.tasks.deliver_notifications",
         "schedule": DELIVERY_INTERVAL_SECONDS,
         "options": {"expires": DELIVERY_INTERVAL_SECONDS},
+    },
+    "refresh-performance": {
+        "task": "reports.tasks.refresh_performance",
+        "schedule": PERFORMANCE_REFRESH_SECONDS,
+        "options": {"expires": PERFORMANCE_REFRESH_SECONDS},
     },
     "purge-drafts": {
         "task": "contacts.tasks.purge_drafts",
@@ -365,10 +374,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RETENTION_LIST_INTERVAL_SECONDS,
         "options": {"expires": RETENTION_LIST_INTERVAL_SECONDS},
     },
+    # Old export files deleted, and exports whose message or worker was lost sent again (reports.exports).
     "purge-exports": {
         "task": "reports.tasks.purge_exports",
-        "schedule": 3600,
-        "options": {"expires": 3600},
+        "schedule": 300,
+        "options": {"expires": 300},
     },
 }
 # A draft of a long form (what someone typed about a family) is deleted this many days after it was last saved,

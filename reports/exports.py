@@ -105,3 +105,19 @@ def exports_purge(now=None) -> int:
             gone += 1
         ExportJob.objects.filter(pk=job.pk).update(file_name="", state=ExportState.EXPIRED)
     return gone
+
+
+def exports_resend(now=None) -> list[int]:
+    """Send the worker again each job whose message was lost (queued for longer than EXPORT_STALE_SECONDS) or
+    whose worker died mid-file (running with no heartbeat for as long): the message finds it stale and takes it
+    over (_claim). Run by beat with the purge. Returns the jobs sent."""
+    from .services import send_export
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.EXPORT_STALE_SECONDS)
+    jobs = list(ExportJob.objects.filter(Q(state=ExportState.QUEUED, requested_at__lt=stale)
+                                         | Q(state=ExportState.RUNNING, heartbeat_at__lt=stale))
+                .values_list("pk", flat=True))
+    for job_id in jobs:
+        send_export(job_id)
+    return jobs

@@ -157,3 +157,42 @@ class ExportJob(models.Model):
         if self.kind == ExportKind.ANNEX_A:
             return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return "application/xml"
+
+
+class DailyFigure(models.Model):
+    """One count behind the performance dashboard: for one day (Europe/London), one figure and one key, the
+    contacts from one CIN referral source (a partner's figures are their sources' rows) and from every source
+    (source "*", what the MASH's own staff read) or, for information returns, one agency's (source "").
+
+    Derived rows, kept by `reports.summaries` (the beat's refresh reads what the audit log says changed since the
+    last one and recomputes those days; `manage.py performance_refresh --all` rebuilds every day). The dashboard
+    sums a period's rows, so its cost grows with the days in the period, not with the contacts.
+    """
+
+    day = models.DateField()
+    figure = models.CharField(max_length=16)
+    key = models.CharField(max_length=32)
+    source = models.CharField(max_length=2, blank=True)
+    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        # A period's rows of the sources a person may see: the MASH's staff read "*" (every source) and "" (returns,
+        # breaches), a partner their own sources' and "" (their agency's returns).
+        indexes = [models.Index(fields=["source", "day"], name="daily_figure_source_day")]
+
+    def __str__(self):
+        return f"{self.day:%d/%m/%Y} {self.figure} {self.key} {self.source or self.agency_id}: {self.n}"
+
+
+class FiguresRefresh(models.Model):
+    """The one row saying how far the performance summaries are up to date: audit events from `through` on are not
+    read yet (less an overlap, for a transaction that committed late)."""
+
+    through = models.DateTimeField()
+    refreshed_at = models.DateTimeField()
+    days = models.PositiveIntegerField("days recomputed by the last refresh", default=0)
+
+    def __str__(self):
+        return f"Performance figures refreshed at {self.refreshed_at:%d/%m/%Y %H:%M}"

@@ -1,32 +1,29 @@
 """The MASH performance framework: a few figures for a period, each beside the same figure for the period before
-(of the same length), as tables. A partner sees the figures for the contacts from their own kind of agency only
-(their CIN referral sources: the police see source 6).
+(of the same length), as tables, each with the data of a chart drawn beside it. A partner sees the figures for the
+contacts from their own kind of agency only (their CIN referral sources: the police see source 6), and their own
+agency's information returns.
 
-Each figure is a handful of grouped counts (a constant number of queries, whatever the number of contacts) except
-decisions within 1 working day, which reads each contact's receipt and first decision in the period (two columns
-a row) because working days need the calendar.
+The figures are sums of the day-by-day summaries (reports.summaries, kept up to date from the audit log by beat):
+one query for both periods, whatever the number of contacts; its rows grow with the days in the periods.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q
+from django.db.models import Case, IntegerField, Q, Sum, Value, When
 
 from agencies.models import AgencyKind
-from contacts.codes import Channel, OutcomeKind, RatingDecision, ReferralSource
-from contacts.models import Contact, Outcome, Rating
-from enquiries.codes import RequestState
-from enquiries.models import InformationRequest
-from mash import deadlines
+from contacts.codes import Channel, OutcomeKind, ReferralSource
 from mash.access import Role, has_role
-from mash.codes import Brag, Stage
-from mash.models import Escalation, EscalationKind
+from mash.codes import Brag
 
-from .annex_a import Period, earlier_referrals_in_12_months
-from .models import Referral
+from .annex_a import Period
+from .models import DailyFigure
+from .summaries import ALL_SOURCES
 
 # The CIN referral sources each kind of partner agency refers under.
 AGENCY_SOURCES = {
@@ -48,6 +45,24 @@ class Table:
     title: str
     caption: str
     rows: list[list] = field(default_factory=list)  # [label, this period, previous period]
+    # What the chart beside the table draws: {"unit", "labels", "series": [{"name", "values"}, x2]} (chart_data).
+    chart: dict = field(default_factory=dict)
+
+    @property
+    def chart_id(self) -> str:
+        """The id of the JSON the chart is drawn from."""
+        return f"chart-data-{self.key}"
+
+    @property
+    def chart_summary(self) -> str:
+        """The chart's text alternative (its canvas is an image): what it draws, in words."""
+        unit = "%" if self.chart.get("unit") == "percent" else ""
+        parts = []
+        for series in self.chart.get("series", []):
+            bars = ", ".join(f"{label} {'none' if value is None else f'{value}{unit}'}"
+                             for label, value in zip(self.chart["labels"], series["values"], strict=True))
+            parts.append(f"{series['name']}: {bars or 'nothing'}")
+        return f"Bar chart of {self.title.lower()}{' (per cent)' if unit else ''}. " + "; ".join(parts) + "."
 
     def header(self, period: Period, previous: Period) -> list[str]:
         return ["", f"{period.start:%d/%m/%Y} to {period.end:%d/%m/%Y}",
@@ -66,14 +81,33 @@ def scope_sources(user) -> set[str] | None:
     return set(AGENCY_SOURCES.get(user.agency.kind, set()))
 
 
-def _contacts(period: Period, sources):
-    start, end = period.bounds()
-    contacts = Contact.objects.filter(received_at__gte=start, received_at__lt=end)
-    return contacts if sources is None else contacts.filter(referral_source__in=sources)
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "n/a"
 
 
-def _counts(queryset, column) -> dict[str, int]:
-    return {row[column]: row["n"] for row in queryset.order_by().values(column).annotate(n=Count("id"))}
+def _share(part: int, whole: int) -> int | None:
+    """A whole percentage for a chart (None, drawn as no bar, when there is nothing to divide)."""
+    return round(100 * part / whole) if whole else None
+
+
+def sums(*, user, period: Period, previous: Period) -> tuple[dict, dict]:
+    """The summaries' counts for the period and the one before, as the person may see them: for each, a dict
+    {figure: {key: n}} (information returns keyed by (agency name, key)). One query."""
+    rows = DailyFigure.objects.filter(day__gte=previous.start, day__lte=period.end)
+    sources = scope_sources(user)
+    if sources is None:  # the counts over every source, and those kept by agency (returns) or by none (breaches)
+        rows = rows.filter(source__in=[ALL_SOURCES, ""])
+    else:
+        rows = rows.filter(Q(source__in=sources) | Q(source="", figure="returns", agency_id=user.agency_id))
+    rows = (rows.order_by()
+            .annotate(earlier=Case(When(day__lt=period.start, then=Value(1)), default=Value(0),
+                                   output_field=IntegerField()))
+            .values("earlier", "figure", "key", "agency__name").annotate(total=Sum("n")))
+    out = (defaultdict(dict), defaultdict(dict))
+    for row in rows:
+        key = (row["agency__name"], row["key"]) if row["figure"] == "returns" else row["key"]
+        out[row["earlier"]][row["figure"]][key] = row["total"]
+    return out
 
 
 def _grouped(key, title, caption, labels, this: dict, before: dict) -> Table:
@@ -85,186 +119,119 @@ def _grouped(key, title, caption, labels, this: dict, before: dict) -> Table:
     return table
 
 
-def _decisions(period: Period, sources, calendar) -> dict[str, int]:
-    """Contacts received in the period: decided (a rating approved or changed by a manager) within 1 working day
-    of receipt, decided later, or not decided yet."""
-    rows = (_contacts(period, sources).order_by()
-            .annotate(decided_at=Min("ratings__decided_at", filter=Q(
-                ratings__decision__in=[RatingDecision.APPROVED, RatingDecision.CHANGED])))
-            .values_list("received_at", "decided_at"))
-    out = {"on_time": 0, "late": 0, "undecided": 0}
-    for received_at, decided_at in rows.iterator(chunk_size=2000):
-        if decided_at is None:
-            out["undecided"] += 1
-        elif decided_at <= calendar.add_working_days(received_at, 1):
-            out["on_time"] += 1
-        else:
-            out["late"] += 1
-    return out
-
-
-def _outcomes(period: Period, sources) -> dict[str, int]:
-    start, end = period.bounds()
-    outcomes = Outcome.objects.filter(decided_at__gte=start, decided_at__lt=end)
-    if sources is not None:
-        outcomes = outcomes.filter(contact__referral_source__in=sources)
-    return _counts(outcomes, "kind")
-
-
-def _referrals(period: Period, sources) -> int:
-    """Contacts that became referrals in the period (a contact about two children is one contact)."""
-    referrals = Referral.objects.filter(referral_date__gte=period.start, referral_date__lte=period.end)
-    if sources is not None:
-        referrals = referrals.filter(source__in=sources)
-    return referrals.values("contact_id").distinct().count()
-
-
-URGENCY = {code: rank for rank, code in enumerate(Brag.values)}  # red 0 ... blue 3
-
-
-def _rating_decisions(period: Period, sources) -> dict[str, int]:
-    """Managers' decisions on screeners' proposed ratings in the period: agreed, made more urgent (escalated) or
-    less urgent (de-escalated)."""
-    start, end = period.bounds()
-    ratings = Rating.objects.filter(decided_at__gte=start, decided_at__lt=end,
-                                    decision__in=[RatingDecision.APPROVED, RatingDecision.CHANGED])
-    if sources is not None:
-        ratings = ratings.filter(contact__referral_source__in=sources)
-    out = {"agreed": 0, "escalated": 0, "de_escalated": 0}
-    for row in ratings.order_by().values("proposed_brag", "decided_brag").annotate(n=Count("id")):
-        proposed, decided = URGENCY[row["proposed_brag"]], URGENCY.get(row["decided_brag"] or row["proposed_brag"])
-        key = "agreed" if decided == proposed else "escalated" if decided < proposed else "de_escalated"
-        out[key] += row["n"]
-    return out
-
-
-def _brag_windows(period: Period, sources) -> dict[str, tuple[int, int]]:
-    """Contacts whose BRAG response clock stopped (an outcome) in the period, by rating: (within the window, all)."""
-    start, end = period.bounds()
-    contacts = Contact.objects.filter(clock_stage=Stage.BRAG_RESPONSE, met_at__gte=start, met_at__lt=end)
-    if sources is not None:
-        contacts = contacts.filter(referral_source__in=sources)
-    rows = contacts.order_by().values("rating").annotate(
-        n=Count("id"), met=Count("id", filter=Q(met_at__lte=F("due_at"))))
-    return {row["rating"]: (row["met"], row["n"]) for row in rows}
-
-
-def _agency_returns(period: Period, user, sources) -> dict[str, tuple[int, int]]:
-    """Information requests each agency answered (a return or a nil return) in the period: (on time, all). A
-    partner sees their own agency's only."""
-    start, end = period.bounds()
-    requests = InformationRequest.objects.filter(state__in=[RequestState.RETURNED, RequestState.NIL_RETURN],
-                                                 met_at__gte=start, met_at__lt=end)
-    if sources is not None:
-        requests = requests.filter(agency_id=user.agency_id)
-    rows = requests.order_by().values("agency__name").annotate(
-        n=Count("id"), on_time=Count("id", filter=Q(met_at__lte=F("due_at"))))
-    return {row["agency__name"]: (row["on_time"], row["n"]) for row in rows}
-
-
-ACKNOWLEDGED_WITHIN = timedelta(hours=1)
-
-
-def _breaches(period: Period) -> dict[str, int]:
-    """Deadline breaches raised in the period (every clock: contacts, ratings, information requests), and how fast
-    a manager acknowledged them."""
-    start, end = period.bounds()
-    return Escalation.objects.filter(kind=EscalationKind.BREACH, raised_at__gte=start, raised_at__lt=end).aggregate(
-        raised=Count("id"), acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-        within=Count("id", filter=Q(acknowledged_at__lte=F("raised_at") + ACKNOWLEDGED_WITHIN)))
-
-
-def _re_referrals(period: Period, sources) -> int:
-    """Referrals in the period of a child referred in the 12 months before (per child, as Annex A List 3 counts)."""
-    referrals = Referral.objects.filter(referral_date__gte=period.start, referral_date__lte=period.end)
-    if sources is not None:
-        referrals = referrals.filter(source__in=sources)
-    return referrals.annotate(earlier=earlier_referrals_in_12_months()).filter(earlier__gt=0).count()
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "n/a"
+def chart_data(table: Table, names: list[str], *, rows=None, unit: str = "count", values=None) -> dict:
+    """What the chart beside a table draws: a bar for each of its rows (all but totals and percentages, unless
+    `rows` says which), one series a period. `values(row)` turns a row's cells into the numbers drawn."""
+    chosen = [r for r in table.rows if r[0] not in ("Total",)] if rows is None else rows
+    values = values or (lambda row: row[1:3])
+    drawn = [values(row) for row in chosen]
+    return {"unit": unit, "labels": [r[0] for r in chosen],
+            "series": [{"name": name, "values": [v[i] for v in drawn]} for i, name in enumerate(names)]}
 
 
 def figures(*, user, period: Period) -> list[Table]:
     """Every table of the dashboard for the period, with the period before, as the person may see them."""
     sources = scope_sources(user)
     previous = previous_period(period)
-    periods = (period, previous)
-    calendar = deadlines.calendar()
-    by_source = [_counts(_contacts(p, sources), "referral_source") for p in periods]
-    by_channel = [_counts(_contacts(p, sources), "channel") for p in periods]
-    repeat = [_contacts(p, sources).filter(repeat_flag=True).count() for p in periods]
-    decisions = [_decisions(p, sources, calendar) for p in periods]
-    outcomes = [_outcomes(p, sources) for p in periods]
-    referrals = [_referrals(p, sources) for p in periods]
-    ratings = [_rating_decisions(p, sources) for p in periods]
-    windows = [_brag_windows(p, sources) for p in periods]
-    returns = [_agency_returns(p, user, sources) for p in periods]
-    re_referrals = [_re_referrals(p, sources) for p in periods]
+    names = [f"{p.start:%d/%m/%Y} to {p.end:%d/%m/%Y}" for p in (period, previous)]
+    both = sums(user=user, period=period, previous=previous)
+
+    def pair(figure):
+        return [s.get(figure, {}) for s in both]
+
+    def count(figure, key):
+        return [s.get(figure, {}).get(key, 0) for s in both]
 
     tables = [
         _grouped("sources", "Contacts received, by source", "Contacts received in the period, by CIN referral source",
-                 ReferralSource.choices, *by_source),
+                 ReferralSource.choices, *pair("sources")),
         _grouped("channels", "Contacts received, by channel", "Contacts received in the period, by how they came in",
-                 Channel.choices, *by_channel),
+                 Channel.choices, *pair("channels")),
     ]
+    for table in tables:
+        table.chart = chart_data(table, names)
+    on_time, late, undecided = (count("decisions", k) for k in ("on_time", "late", "undecided"))
     timely = Table("decisions", "Decisions within 1 working day",
                    "Contacts received in the period, by when a manager decided their rating")
     timely.rows = [
-        ["Decided within 1 working day", decisions[0]["on_time"], decisions[1]["on_time"]],
-        ["Decided later", decisions[0]["late"], decisions[1]["late"]],
-        ["Not decided yet", decisions[0]["undecided"], decisions[1]["undecided"]],
-        ["Within 1 working day (% of decided)",
-         *(_percent(d["on_time"], d["on_time"] + d["late"]) for d in decisions)],
+        ["Decided within 1 working day", *on_time],
+        ["Decided later", *late],
+        ["Not decided yet", *undecided],
+        ["Within 1 working day (% of decided)", *(_percent(o, o + la) for o, la in zip(on_time, late, strict=True))],
     ]
+    timely.chart = chart_data(timely, names, rows=timely.rows[:3])
     tables.append(timely)
+
+    windows = pair("windows")
     met = Table("windows", "Response windows met, by rating",
                 "Contacts given an outcome in the period within their BRAG rating's response window")
+    shares = []
     for code, label in Brag.choices:
-        if any(code in w for w in windows):
-            met.rows.append([label, *(f"{w.get(code, (0, 0))[0]} of {w.get(code, (0, 0))[1]}" for w in windows)])
-    totals = [tuple(map(sum, zip(*w.values(), strict=False))) if w else (0, 0) for w in windows]
+        cells = [(w.get(f"{code}:met", 0), w.get(f"{code}:all", 0)) for w in windows]
+        if any(n for _, n in cells):
+            met.rows.append([label, *(f"{m} of {n}" for m, n in cells)])
+            shares.append([label, *(_share(m, n) for m, n in cells)])
+    totals = [(sum(v for k, v in w.items() if k.endswith(":met")), sum(v for k, v in w.items() if k.endswith(":all")))
+              for w in windows]
     met.rows.append(["All ratings", *(f"{m} of {n}" for m, n in totals)])
+    met.chart = chart_data(met, names, rows=shares, unit="percent")
     tables.append(met)
+
     changed = Table("ratings", "Ratings: the screener's proposal and the manager's decision",
                     "Proposed ratings a manager decided in the period")
     changed.rows = [
-        ["Agreed", ratings[0]["agreed"], ratings[1]["agreed"]],
-        ["Made more urgent (escalated)", ratings[0]["escalated"], ratings[1]["escalated"]],
-        ["Made less urgent (de-escalated)", ratings[0]["de_escalated"], ratings[1]["de_escalated"]],
+        ["Agreed", *count("ratings", "agreed")],
+        ["Made more urgent (escalated)", *count("ratings", "escalated")],
+        ["Made less urgent (de-escalated)", *count("ratings", "de_escalated")],
     ]
+    changed.chart = chart_data(changed, names)
     tables.append(changed)
+
+    returns = pair("returns")
     answered = Table("returns", "Information returns on time, by agency",
                      "Partners' answers to information requests given in the period, and how many by the due time")
-    for name in sorted(set(returns[0]) | set(returns[1])):
-        answered.rows.append([name, *(f"{r.get(name, (0, 0))[0]} of {r.get(name, (0, 0))[1]}" for r in returns)])
-    answered.rows.append(["All agencies", *(f"{sum(m for m, _ in r.values())} of {sum(n for _, n in r.values())}"
-                                            for r in returns)])
+    shares = []
+    for name in sorted({agency for r in returns for agency, _ in r}):
+        cells = [(r.get((name, "on_time"), 0), r.get((name, "all"), 0)) for r in returns]
+        answered.rows.append([name, *(f"{m} of {n}" for m, n in cells)])
+        shares.append([name, *(_share(m, n) for m, n in cells)])
+    totals = [(sum(v for (_, k), v in r.items() if k == "on_time"), sum(v for (_, k), v in r.items() if k == "all"))
+              for r in returns]
+    answered.rows.append(["All agencies", *(f"{m} of {n}" for m, n in totals)])
+    answered.chart = chart_data(answered, names, rows=shares, unit="percent")
     tables.append(answered)
+
     if sources is None:  # the MASH's own clocks: its staff's figures
-        breaches = [_breaches(p) for p in periods]
+        raised, acknowledged, within = (count("breaches", k) for k in ("raised", "acknowledged", "within"))
         table = Table("breaches", "Deadline breaches and their acknowledgement",
                       "Breaches of a response window raised in the period, and how fast a manager acknowledged them")
         table.rows = [
-            ["Breaches", *(b["raised"] for b in breaches)],
-            ["Acknowledged within 1 hour", *(b["within"] for b in breaches)],
-            ["Acknowledged later", *(b["acknowledged"] - b["within"] for b in breaches)],
-            ["Not acknowledged yet", *(b["raised"] - b["acknowledged"] for b in breaches)],
+            ["Breaches", *raised],
+            ["Acknowledged within 1 hour", *within],
+            ["Acknowledged later", *(a - w for a, w in zip(acknowledged, within, strict=True))],
+            ["Not acknowledged yet", *(r - a for r, a in zip(raised, acknowledged, strict=True))],
         ]
+        table.chart = chart_data(table, names, rows=table.rows[1:])
         tables.append(table)
-    tables.append(_grouped("outcomes", "Outcomes", "Outcomes decided in the period, by route",
-                           OutcomeKind.choices, *outcomes))
+
+    outcomes = pair("outcomes")
+    table = _grouped("outcomes", "Outcomes", "Outcomes decided in the period, by route", OutcomeKind.choices, *outcomes)
+    table.chart = chart_data(table, names)
+    tables.append(table)
+
     conversion = Table("conversion", "Contacts to referrals",
                        "Outcomes decided in the period, and how many made the contact a referral")
     closed = [sum(o.values()) for o in outcomes]
+    referrals = count("referrals", "contacts")
     conversion.rows = [
         ["Outcomes decided", *closed],
         ["Became referrals", *referrals],
         ["Conversion rate", *(_percent(r, c) for r, c in zip(referrals, closed, strict=True))],
-        [f"Repeat contacts received ({settings.REPEAT_CONTACT_THRESHOLD} or more in 12 months)", *repeat],
-        ["Re-referrals (a child referred in the 12 months before)", *re_referrals],
+        [f"Repeat contacts received ({settings.REPEAT_CONTACT_THRESHOLD} or more in 12 months)",
+         *count("repeat", "repeat")],
+        ["Re-referrals (a child referred in the 12 months before)", *count("re_referrals", "children")],
     ]
+    conversion.chart = chart_data(conversion, names, rows=[r for r in conversion.rows if r[0] != "Conversion rate"])
     tables.append(conversion)
     return tables
 

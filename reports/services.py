@@ -120,14 +120,15 @@ def export_start(*, actor, kind: str, request_key: str, **asked) -> tuple[Export
                                            parameters=parameters)
             audit_record(actor=actor, action=ReportAction.EXPORT_STARTED, changes={
                 "export": job.pk, "kind": kind, **parameters, "summary": f"Asked for {job}"})
-            transaction.on_commit(lambda: _send(job.pk), robust=True)
+            transaction.on_commit(lambda: send_export(job.pk), robust=True)
     except IntegrityError:
         return ExportJob.objects.get(requested_by=actor, request_key=request_key), False
     return job, True
 
 
-def _send(job_id: int) -> None:
-    # Sent by name: the web process needs no import of the worker's modules.
+def send_export(job_id: int) -> None:
+    """Ask a worker to make the job (a message naming it; the job row says whether it still needs making).
+    Sent by name: the web process needs no import of the worker's modules."""
     from celery import current_app
 
     current_app.send_task(EXPORT_TASK, args=[job_id], queue=settings.CELERY_TASK_DEFAULT_QUEUE)

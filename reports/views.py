@@ -16,7 +16,7 @@ from mash.access import deny_unless, require_perms
 from mash.errors import DomainError
 from mash.forms import add_domain_errors, run_service
 
-from . import exports, performance, rules, selectors, services
+from . import exports, performance, rules, selectors, services, summaries
 from .annex_a import Period
 from .forms import AnnexAExportForm, CensusExportForm, DownloadForm, PeriodForm, new_request_key
 from .models import ExportKind
@@ -127,7 +127,8 @@ def performance_dashboard(request):
     previous = performance.previous_period(period)
     tables = performance.figures(user=request.user, period=period)
     context.update(period=period, previous=previous, tables=tables, query=_period_query(period),
-                   header=tables[0].header(period, previous))
+                   header=tables[0].header(period, previous), refreshed_at=summaries.refreshed_at(),
+                   refresh_minutes=max(1, round(settings.PERFORMANCE_REFRESH_SECONDS / 60)))
     return render(request, "reports/performance.html", context)
 
 

@@ -15,6 +15,7 @@ name a destroyed person or the reference (a search typed by name, say) lose thei
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -184,6 +185,12 @@ def _all_strings_scrubbed(value):
     return value
 
 
+def _as_json_text(term: str) -> set[str]:
+    """How a word may stand in a JSON column's text: as it is (PostgreSQL's jsonb), or escaped (SQLite keeps
+    Django's json.dumps, where "Zoë" is "Zo\\u00eb")."""
+    return {term, json.dumps(term)[1:-1]}
+
+
 def _scrub_audit(destroyed: Destroyed) -> int:
     about_record = Q(pk__in=[])
     for model, pks in destroyed.ids.items():
@@ -205,9 +212,12 @@ def _scrub_audit(destroyed: Destroyed) -> int:
         # words only.
         named = Q(pk__in=[])
         for term in destroyed.terms:
-            named |= Q(changes_text__icontains=term) | Q(target_label__icontains=term)
+            named |= Q(target_label__icontains=term)
+            for text in _as_json_text(term):
+                named |= Q(changes_text__icontains=text)
         for term in destroyed.weak_terms:
-            named |= Q(target_type__isnull=True, changes_text__icontains=term)
+            for text in _as_json_text(term):
+                named |= Q(target_type__isnull=True, changes_text__icontains=text)
         changed = []
         for event in (AuditEvent.objects.exclude(about_record).annotate(changes_text=Cast("changes", TextField()))
                       .filter(named).only("pk", "target_type", "target_label", "changes").iterator(chunk_size=500)):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from contacts.codes import CHILD_ROLES, ContactState
 from contacts.models import Contact, ContactSubject
+from contacts.selectors import visible_through
 
 from .codes import RecordKind, ReviewState, Trigger
 from .models import DestructionLog, DestructionReview, LegalHold, RetentionRule
@@ -54,6 +55,16 @@ def due_on(rule: RetentionRule, *, closed_on: date, youngest_born: date | None) 
     return years_after(start, rule.years)
 
 
+def contact_due_on(contact: Contact, outcome_kind: str) -> tuple[RetentionRule | None, date | None]:
+    """The rule that applies to a closed contact now, and when its period ends (None, None: no active rule)."""
+    rule = rule_for(outcome_kind)
+    if rule is None or contact.closed_at is None:
+        return rule, None
+    youngest = (ContactSubject.objects.filter(contact=contact, role__in=CHILD_ROLES).order_by()
+                .aggregate(born=Max("person__date_of_birth"))["born"])
+    return rule, due_on(rule, closed_on=timezone.localdate(contact.closed_at), youngest_born=youngest)
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -88,10 +99,16 @@ def due_contacts(*, today: date | None = None, limit: int = 500) -> list[tuple[C
     return found[:limit]
 
 
-def reviews_waiting() -> QuerySet[DestructionReview]:
+def reviews_visible_to(user) -> QuerySet[DestructionReview]:
+    """Reviews of the contacts `user` may see: a restricted contact's review only for those granted it (the one
+    restricted-record filter, contacts.selectors.visible_through)."""
+    return DestructionReview.objects.filter(visible_through(user, "contact"))
+
+
+def reviews_waiting(user) -> QuerySet[DestructionReview]:
     """The managers' list: reviews due or approved, the longest due first. Each row names its record by
     reference, outcome and dates only."""
-    return (DestructionReview.objects.exclude(state=ReviewState.KEPT)
+    return (reviews_visible_to(user).exclude(state=ReviewState.KEPT)
             .select_related("contact", "contact__outcome", "rule", "approved_by")
             .annotate(held=_held_review())
             .order_by("due_on", "id"))
@@ -104,8 +121,10 @@ def _held_review() -> Exists:
             .values("person_id"))))
 
 
-def holds_active() -> QuerySet[LegalHold]:
-    return (LegalHold.objects.filter(lifted_at__isnull=True)
+def holds_active(user) -> QuerySet[LegalHold]:
+    """Holds in force (on a restricted contact: only for those granted it)."""
+    return (LegalHold.objects.filter(lifted_at__isnull=True).filter(
+        Q(contact__isnull=True) | visible_through(user, "contact"))
             .select_related("contact", "person", "placed_by").order_by("-placed_at", "-id"))
 
 

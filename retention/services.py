@@ -131,6 +131,11 @@ def destruction_confirm(*, actor, review: DestructionReview) -> DestructionLog:
         if selectors.is_held(contact):
             raise DomainError(HELD)
         outcome = Outcome.objects.filter(contact=contact).first()
+        # The schedule may have changed since the record was listed: it goes only if still past its rule.
+        _rule, due_now = selectors.contact_due_on(contact, outcome.kind if outcome else "")
+        if due_now is None or due_now > timezone.localdate():
+            raise DomainError("The retention schedule has changed: this record is not past its period now"
+                              + (f" (it is kept until {due_now:%d %B %Y})" if due_now else ""))
         snapshot = {
             "record_kind": RecordKind.CONTACT, "reference": contact.reference,
             "outcome": outcome.kind if outcome else "", "rule": review.rule,

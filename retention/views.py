@@ -16,7 +16,7 @@ from mash.forms import run_service
 from . import rules, selectors, services
 from .actions import RetentionAction
 from .codes import ReviewState
-from .models import DestructionReview, LegalHold
+from .models import DestructionReview
 
 PAGE_SIZE = 25
 
@@ -41,11 +41,12 @@ class LiftForm(forms.Form):
 @require_GET
 @require_role(Role.MANAGER)
 def reviews(request):
-    page = Paginator(selectors.reviews_waiting(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.reviews_waiting(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(actor=request.user, action=RetentionAction.REVIEWS_VIEWED,
                  changes={"page": page.number, "reviews": [r.pk for r in page.object_list]})
     return render(request, "retention/reviews.html", {
-        "page": page, "destroyed": selectors.destructions_recent(), "holds": selectors.holds_active().count(),
+        "page": page, "destroyed": selectors.destructions_recent(),
+        "holds": selectors.holds_active(request.user).count(),
     })
 
 
@@ -58,15 +59,17 @@ def _review_page(request, review, *, keep_form=None, status=200):
     }, status=status)
 
 
-def _review(pk) -> DestructionReview:
-    return get_object_or_404(DestructionReview.objects.select_related("contact", "contact__outcome", "rule",
-                                                                      "approved_by", "kept_by"), pk=pk)
+def _review(request, pk) -> DestructionReview:
+    """A review the user may see (a restricted contact's: only if granted it), or 404."""
+    reviews = selectors.reviews_visible_to(request.user).select_related("contact", "contact__outcome", "rule",
+                                                                        "approved_by", "kept_by")
+    return get_object_or_404(reviews, pk=pk)
 
 
 @require_GET
 @require_role(Role.MANAGER)
 def review(request, pk: int):
-    found = _review(pk)
+    found = _review(request, pk)
     audit_record(actor=request.user, action=RetentionAction.REVIEWS_VIEWED, target=found)
     return _review_page(request, found)
 
@@ -83,7 +86,7 @@ def _after(request, review, done) -> bool:
 @require_POST
 @require_role(Role.MANAGER)
 def review_approve(request, pk: int):
-    found = _review(pk)
+    found = _review(request, pk)
     if _after(request, found, lambda: services.review_approve(actor=request.user, review=found)):
         messages.success(request, "Destruction approved: a second manager must confirm it.")
     return redirect("retention:review", pk=pk)
@@ -92,7 +95,7 @@ def review_approve(request, pk: int):
 @require_POST
 @require_role(Role.MANAGER)
 def review_keep(request, pk: int):
-    found = _review(pk)
+    found = _review(request, pk)
     form = KeepForm(request.POST)
     if form.is_valid() and run_service(form, services.review_keep, actor=request.user, review=found,
                                        **form.cleaned_data):
@@ -104,7 +107,7 @@ def review_keep(request, pk: int):
 @require_POST
 @require_role(Role.MANAGER)
 def destruction_confirm(request, pk: int):
-    found = _review(pk)
+    found = _review(request, pk)
     reference = found.contact.reference
     if _after(request, found, lambda: services.destruction_confirm(actor=request.user, review=found)):
         messages.success(request, f"{reference} was destroyed. The destruction log records it.")
@@ -125,7 +128,7 @@ def holds(request):
                          reason=form.cleaned_data["reason"]):
             messages.success(request, f"{contact.reference} is held: it cannot be destroyed until the hold is lifted.")
             return redirect("retention:holds")
-    page = Paginator(selectors.holds_active(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.holds_active(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     # A hold's reason may name someone: looking is recorded.
     audit_record(actor=request.user, action=RetentionAction.HOLDS_VIEWED,
                  changes={"page": page.number, "holds": [h.pk for h in page.object_list]})
@@ -147,7 +150,7 @@ def hold_person(request, pk: int):
 @require_POST
 @require_role(Role.MANAGER)
 def hold_lift(request, pk: int):
-    hold = get_object_or_404(LegalHold, pk=pk)
+    hold = get_object_or_404(selectors.holds_active(request.user), pk=pk)
     form = LiftForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why the hold is lifted")

@@ -10,9 +10,10 @@ trigger to pass: the same code path runs).
 
 import os
 import sys
-from datetime import date
+from datetime import UTC, datetime
 
 import django
+import time_machine
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 django.setup()
@@ -41,19 +42,20 @@ family = family_with_everything(personas, Client(SERVER_NAME="localhost"))
 words = family.words()
 assert len(where_found(words[0])) > 3  # the reference is everywhere before
 
-assert services.reviews_list_due(today=date(2040, 1, 1)) == 1
-review = DestructionReview.objects.get(contact=family.contact)
-services.review_approve(actor=personas.manager, review=review)
-hold = services.hold_place(actor=personas.manager, person=family.mother, reason="A claim.")
-second = manager2(personas)
-try:
-    services.destruction_confirm(actor=second, review=review)
-    raise AssertionError("a held record was destroyed")
-except DomainError as error:
-    assert "legal hold" in error.message
-assert not DestructionLog.objects.exists() and where_found(words[0])
-services.hold_lift(actor=personas.manager, hold=hold, reason="Settled.")
-log = services.destruction_confirm(actor=second, review=review)
+with time_machine.travel(datetime(2040, 1, 2, 12, tzinfo=UTC), tick=False):  # the child is 21 by then
+    assert services.reviews_list_due() == 1
+    review = DestructionReview.objects.get(contact=family.contact)
+    services.review_approve(actor=personas.manager, review=review)
+    hold = services.hold_place(actor=personas.manager, person=family.mother, reason="A claim.")
+    second = manager2(personas)
+    try:
+        services.destruction_confirm(actor=second, review=review)
+        raise AssertionError("a held record was destroyed")
+    except DomainError as error:
+        assert "legal hold" in error.message
+    assert not DestructionLog.objects.exists() and where_found(words[0])
+    services.hold_lift(actor=personas.manager, hold=hold, reason="Settled.")
+    log = services.destruction_confirm(actor=second, review=review)
 
 leftovers = {word: where_found(word, skip={"retention_destructionlog"}) for word in words}
 assert not any(leftovers.values()), {w: h for w, h in leftovers.items() if h}

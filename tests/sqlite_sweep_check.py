@@ -49,4 +49,14 @@ again = deadlines.sweep(now=now)
 assert (again.breaches, again.warnings) == (1, 0), again  # only the row that failed before
 later = deadlines.sweep(now=now + timedelta(hours=1))
 assert later.second_level == 8 and later.breaches == 2, later
+# The at-risk board counts by rating and ranks the most overdue in the database (a window function): SQLite too.
+manager = User.objects.filter(groups__name="manager").order_by("pk").first()
+board = deadlines.at_risk(user=manager, now=now, shown=3)
+red = next(g for g in board["groups"] if g["rating"] == "red")
+assert red["count"] >= 10 and len([i for s in red["stages"] for i in s["items"]]) == 3, red
+assert red["more"] == red["count"] - 3 and board["total"] == sum(g["count"] for g in board["groups"]), board
+overdue = [i.row.due_at for s in red["stages"] for i in s["items"]]
+assert overdue == sorted(overdue), overdue
+page = deadlines.at_risk(user=manager, now=now, rating="red", page=2, per_page=3)
+assert page["page"].paginator.count == red["count"] and len(page["groups"][0]["stages"][0]["items"]) == 3, page
 print("sqlite sweep ok")

@@ -322,3 +322,57 @@ def test_bad_input_never_fails_and_a_refusal_writes_nothing(shared, db, route):
                 assert not changed, f"POST {path} {data!r} was refused (400) but changed {changed}"
 
     post_bad_input()
+
+
+# --- the Django admin's forms (the safe admin: users, agencies, reference data), as the administrator ------------
+
+def admin_forms(user) -> list[str]:
+    """The add and change pages of every model the administrator may add or change (the first row's change page)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from django.urls import reverse
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    paths = []
+    for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label):
+        info = model._meta.app_label, model._meta.model_name
+        if model_admin.has_add_permission(request):
+            paths.append(reverse("admin:{}_{}_add".format(*info)))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None and model_admin.has_change_permission(request, first):
+            paths.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+    return paths
+
+
+def test_bad_input_at_the_admins_forms_never_fails_and_a_refusal_writes_nothing(shared, db):
+    """The admin shows a refused form again with 200 (not 400): anything but a redirect must have written
+    nothing."""
+    personas, _ = shared
+    client = Client()
+    paths = admin_forms(personas.admin)
+    assert "/admin/agencies/user/add/" in paths and len(paths) >= 6, paths
+    for path in paths:
+        with rolled_back():
+            client.force_login(personas.admin)
+            keys = discover(client, path, {"GET"})
+        assert keys, f"{path}: no form found"
+        admin_examples(client, personas.admin, path, keys)()
+
+
+def admin_examples(client, user, path, keys):
+    # fewer a form than the product's own (the admin's pages are slow to draw, and there are many)
+    @settings(BOUNDED, max_examples=max(1, BOUNDED.max_examples // 3))
+    @given(data=post_data(keys))
+    def post_bad_input(data):
+        with rolled_back():
+            client.force_login(user)
+            before = digest()
+            response = client.post(path, data)
+            assert response.status_code < 500, f"POST {path} {data!r} -> {response.status_code}"
+            if response.status_code != 302:
+                after = digest()
+                changed = sorted(t for t in before if before[t] != after.get(t))
+                assert not changed, f"POST {path} {data!r} was refused ({response.status_code}) but changed {changed}"
+
+    return post_bad_input

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consent import services
+from consent import selectors, services
 from consent.panel import contact_panel
 from contacts.selectors import get_contact_for_user
 
@@ -94,8 +94,8 @@ def test_the_panel_and_the_page_cost_the_same_queries_however_many_records_and_c
         give_consent(personas.screener, other)
     assert count(client, path) == few
 
-    # The panel's own queries, pinned: agencies (with whether each counts as health, and the referrer's anonymity),
-    # consent records (with their open flags), sharing decisions.
+    # The panel's own queries, pinned: consent records (with their open flags and the referrer's anonymity), sharing
+    # decisions. The agencies that signed the agreement come from the cache (configuration; see the test below).
     request = RequestFactory().get(path)
     request.user = personas.manager
     prefetched = get_contact_for_user(personas.manager, contact.reference)
@@ -103,7 +103,7 @@ def test_the_panel_and_the_page_cost_the_same_queries_however_many_records_and_c
     request.user.get_all_permissions()  # loaded once a request, by the contact page itself
     with CaptureQueriesContext(connection) as ctx:
         panel = contact_panel(request, prefetched)
-    assert len(ctx.captured_queries) == 3
+    assert len(ctx.captured_queries) == 2
     assert len(panel["records"]) == 6 and len(panel["flags"]) == 6
 
 
@@ -114,10 +114,11 @@ def test_an_anonymous_contact_needs_no_anonymity_query(personas):
     prefetched = get_contact_for_user(personas.screener, contact.reference)
     list(prefetched.subjects.all())
     request.user.get_all_permissions()
+    selectors.cached_signatories()  # read once, then from the cache
     with CaptureQueriesContext(connection) as ctx:
         panel = contact_panel(request, prefetched)
-    # agencies (with anonymity), consent records (with flags), decisions
-    assert panel["anonymous"] and len(ctx.captured_queries) == 3
+    # consent records (with flags), decisions: nothing about anonymity, and the agencies from the cache
+    assert panel["anonymous"] and len(ctx.captured_queries) == 2
 
 
 def test_a_manager_sees_the_flag_and_clears_it(personas, client_for):
@@ -132,3 +133,52 @@ def test_a_manager_sees_the_flag_and_clears_it(personas, client_for):
     flag_id = contact.basis_flags.get().pk
     client.post(f"/consent/flags/{flag_id}/clear/", {"note": "No requests were in flight."})
     assert 'data-testid="basis-flag"' not in page(client, contact)
+
+
+def test_the_panel_reads_the_agencies_from_the_cache_and_sees_every_change_to_them(personas, client_for):
+    """The signatories are cached for the panel; saving or deleting an agency or a health kind forgets them."""
+    from agencies.models import Agency, AgencyKind
+    from consent.models import HealthKind
+
+    contact = family_contact(personas.screener)
+    give_consent(personas.screener, contact)
+    client = client_for(personas.manager)
+    assert 'data-testid="position-' in page(client, contact)
+    housing = Agency.objects.create(name="Testshire Homes", kind=AgencyKind.HOUSING, isa_signatory=True)
+    assert f'data-testid="position-{housing.pk}" data-status="blocked"' in page(client, contact)
+    HealthKind.objects.create(kind=AgencyKind.HOUSING)  # housing now counts as health: the health note shows
+    html = page(client, contact)
+    row = html.split(f'data-testid="position-{housing.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Health: needs consent covering health information" in row
+    housing.isa_signatory = False
+    housing.save()
+    assert f'data-testid="position-{housing.pk}"' not in page(client, contact)
+    HealthKind.objects.filter(kind=AgencyKind.HOUSING).delete()  # a queryset delete still sends post_delete
+    police = personas.police
+    police.name = "Testshire Constabulary"
+    police.save()
+    assert "Testshire Constabulary" in page(client, contact)
+
+
+def test_the_anonymity_is_read_with_the_records_or_the_decisions_or_on_its_own(personas):
+    contact = family_contact(personas.screener)
+    request = RequestFactory().get("/")
+    request.user = personas.screener
+    request.user.get_all_permissions()
+    selectors.cached_signatories()  # read once, then from the cache
+
+    def panel_and_queries():
+        prefetched = get_contact_for_user(personas.screener, contact.reference)
+        list(prefetched.subjects.all())
+        with CaptureQueriesContext(connection) as ctx:
+            panel = contact_panel(request, prefetched)
+        return panel["anonymous"], len(ctx.captured_queries)
+
+    # No records, no decisions: no row carries the answer, so it is read on its own.
+    assert panel_and_queries() == (False, 3)
+    services.referrer_anonymity_record(actor=personas.screener, contact=contact, note="Asked on the phone.")
+    assert panel_and_queries() == (True, 3)
+    propose(personas.screener, contact, [personas.health])
+    assert panel_and_queries() == (True, 2)  # read with the decisions
+    give_consent(personas.screener, contact)
+    assert panel_and_queries() == (True, 2)  # read with the records

@@ -56,6 +56,16 @@ class Registration:
     visible_to: Callable[[Any], QuerySet] | None
     assigned_to: str | None
     record: type
+    rating_columns: tuple[str, ...] = ()
+
+    def rating_expression(self):
+        """The rating `rating_of` gives, as SQL: the first of `rating_columns` not blank, else the rating of the
+        window the clock runs on, else "" (the at-risk board counts and orders by it in the database)."""
+        from django.db.models import F, Value
+        from django.db.models.functions import Coalesce, NullIf
+
+        parts = [NullIf(F(name), Value("")) for name in (*self.rating_columns, "clock_window__rating")]
+        return Coalesce(*parts, Value(""), output_field=models.CharField())
 
     def rating_of(self, row, window_rating: str | None) -> str:
         """The row's own rating if the app gives one, else the rating of the window its clock runs on."""
@@ -77,7 +87,7 @@ def register(
     responsible: Responsible,
     label: Callable[[Any], str],
     url: Callable[[Any], str],
-    rating: Callable[[Any], str] | None = None,
+    rating_from: Sequence[str] = (),
     digest_url: Callable[[str], str] = at_risk_url,
     related: Sequence[str] = (),
     visible_to: Callable[[Any], QuerySet] | None = None,
@@ -90,7 +100,9 @@ def register(
     responsible(record, kind) -> ids of the users to notify; kind is "warning", "breach" or "second_level".
         Inactive users and duplicates are dropped by the sweep.
     label/url -> how the row is named and linked in escalations, notifications and the dashboard.
-    rating(record) -> the row's BRAG rating ("" if none; then the window's rating is used).
+    rating_from -> the row's own rating columns (attnames, also in `fields`), in order: the first not blank is
+        the row's BRAG rating; when all are blank (or none is given), the rating of the window its clock runs on.
+        Columns rather than a callable, so the at-risk board can count by rating in the database.
     digest_url(kind) -> where a digest links (one message for many escalations of a kind in one pass); by
         default the at-risk board, which every recipient can open (a worker sees the rows assigned to them).
     related -> select_related() paths for the dashboard, which works on model instances.
@@ -104,6 +116,11 @@ def register(
     unknown = [name for name in fields if name not in columns]
     if unknown:
         raise ValueError(f"{model.__name__} has no column(s) {', '.join(unknown)}: give attnames, not paths")
+    missing = [name for name in rating_from if name not in fields]
+    if missing:
+        raise ValueError(f"rating_from names {', '.join(missing)}: add them to fields too (the sweep reads them)")
+    rating_from = tuple(rating_from)
+    rating = _first_of(rating_from) if rating_from else None
     record = namedtuple(f"{model.__name__}Clock", ["pk", *RECORD_CLOCK_COLUMNS, *fields])
     # Pages drawn from clocks (the at-risk board) refresh when any registered clocked row changes (mash.polling).
     post_save.connect(_clocks_changed, sender=model, dispatch_uid=f"mash.deadlines.stamp.{model._meta.label}")
@@ -111,8 +128,15 @@ def register(
     _registry[model] = Registration(
         model=model, fields=tuple(fields), responsible=responsible, label=label, url=url, rating=rating,
         digest_url=digest_url, related=tuple(related), visible_to=visible_to, assigned_to=assigned_to,
-        record=record,
+        record=record, rating_columns=rating_from,
     )
+
+
+def _first_of(names: tuple[str, ...]) -> Callable[[Any], str]:
+    def rating(row) -> str:
+        return next((value for value in (getattr(row, name) for name in names) if value), "")
+
+    return rating
 
 
 def _clocks_changed(sender, **kwargs) -> None:

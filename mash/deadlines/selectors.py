@@ -10,14 +10,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from ..access import is_mash_staff
 from ..codes import brag_label, brag_rank, stage_label
 from ..models import Escalation, EscalationKind, SweepRun
-from .registry import RECORD_CLOCK_COLUMNS, registered, registration_for
+from .registry import registered, registration_for
 
 
 @dataclass
@@ -44,13 +45,17 @@ def at_risk(*, user, mine: bool = False, rating: str | None = None, page=1, now:
     the whole board shows the `shown` most overdue of each rating (every rating keeps its place: a Red breach
     is never pushed off by a backlog of Greens); with `rating`, that rating alone, `per_page` rows a page.
 
-    Queries, per registered model: the light rows at risk (clock columns, the app's fields, the window's
-    rating); the rows drawn, with their window and related rows; their breach escalations.
+    Counting is the database's (by rating and stage), and only the rows drawn are read: per registered model,
+    the counts; the most overdue `shown` of each rating (a window function), or with `rating` the rows up to
+    the end of the page, with their windows and related rows; their breach escalations. Nothing is read per row
+    at risk, so the board costs what its page costs, however long the backlog.
     """
     now = now or timezone.now()
     shown = AT_RISK_SHOWN if shown is None else shown
     per_page = AT_RISK_PAGE if per_page is None else per_page
-    light: list[tuple] = []  # (rating, registration, record)
+    at_risk_rows = []  # (registration, its rows at risk, each with `at_risk_rating`), for models with any
+    totals: Counter = Counter()
+    stage_totals: Counter = Counter()
     for registration in registered():
         model = registration.model
         base = registration.visible_to(user) if registration.visible_to else model._default_manager.all()
@@ -58,39 +63,48 @@ def at_risk(*, user, mine: bool = False, rating: str | None = None, page=1, now:
             if registration.assigned_to is None:
                 continue
             base = base.filter(**{registration.assigned_to: user})
-        for values in (
-            base.filter(met_at__isnull=True)
-            .filter(Q(due_at__lte=now) | Q(warn_at__lte=now) | Q(breached_at__isnull=False))
-            .values_list("pk", *RECORD_CLOCK_COLUMNS, *registration.fields, "clock_window__rating")
-        ):
-            record = registration.record(*values[:-1])
-            light.append((registration.rating_of(record, values[-1]), registration, record))
-    far = datetime.max.replace(tzinfo=UTC)
-    light.sort(key=lambda x: (brag_rank(x[0]), x[2].clock_stage, x[2].due_at or far, x[2].pk))
-    totals = Counter(x[0] for x in light)
-    stage_totals = Counter((x[0], x[2].clock_stage) for x in light)
+        rows = (base.filter(met_at__isnull=True)
+                .filter(Q(due_at__lte=now) | Q(warn_at__lte=now) | Q(breached_at__isnull=False))
+                .annotate(at_risk_rating=registration.rating_expression()))
+        counted: Counter = Counter()  # this model's rows at risk, by rating
+        for value, stage, n in (rows.order_by().values("at_risk_rating", "clock_stage")
+                                .annotate(n=Count("pk")).values_list("at_risk_rating", "clock_stage", "n")):
+            totals[value] += n
+            stage_totals[(value, stage)] += n
+            counted[value] += n
+        if rating is not None:
+            rows = rows.filter(at_risk_rating=rating)
+        if counted[rating] if rating is not None else counted:  # none of this model at risk: nothing to draw
+            at_risk_rows.append((registration, rows))
 
     pager = None
     if rating is not None:
-        pager = Paginator([x for x in light if x[0] == rating], per_page).get_page(page)
-        chosen = list(pager.object_list)
+        pager = Paginator(_Merged(at_risk_rows, totals[rating]), per_page).get_page(page)
+        chosen = _drawn(list(pager.object_list))
     else:
+        # The most overdue `shown` of each rating of each model, as keys only (a window function over the rows at
+        # risk, in the database); then the board's own choice across models; then only those rows are read.
+        candidates = []
+        for registration, rows in at_risk_rows:
+            ranked = rows.annotate(at_risk_rank=Window(
+                RowNumber(), partition_by=[F("at_risk_rating")], order_by=_MOST_OVERDUE,
+            )).filter(at_risk_rank__lte=shown)
+            candidates += [(registration, *key) for key in ranked.values_list(*_KEY)]
+        candidates.sort(key=_overdue_key)
         drawn: Counter = Counter()
-        chosen = []
-        for x in light:
-            if drawn[x[0]] < shown:
-                drawn[x[0]] += 1
-                chosen.append(x)
+        keys = []
+        for item in candidates:
+            if drawn[item[1]] < shown:
+                drawn[item[1]] += 1
+                keys.append(item)
+        chosen = _drawn(keys)
 
-    rows: dict[tuple, Any] = {}
     breaches: dict[tuple, Any] = {}
     for registration in registered():
-        ids = [x[2].pk for x in chosen if x[1] is registration]
+        ids = [row.pk for r, row in chosen if r is registration]
         if not ids:
             continue
         model = registration.model
-        for row in model._default_manager.filter(pk__in=ids).select_related("clock_window", *registration.related):
-            rows[(model, row.pk)] = row
         for escalation in (
             Escalation.objects.filter(
                 target_type=ContentType.objects.get_for_model(model), target_id__in=ids,
@@ -102,10 +116,8 @@ def at_risk(*, user, mine: bool = False, rating: str | None = None, page=1, now:
             breaches[(model, escalation.target_id, escalation.stage, escalation.clock_started_at)] = escalation
 
     groups: dict[str, dict[str, list[AtRiskItem]]] = {}
-    for value, registration, record in chosen:
-        row = rows.get((registration.model, record.pk))
-        if row is None:  # closed or deleted between the two reads
-            continue
+    for registration, row in chosen:
+        value = row.at_risk_rating
         breached = row.due_at is not None and row.due_at <= now
         groups.setdefault(value, {}).setdefault(row.clock_stage, []).append(
             AtRiskItem(
@@ -129,11 +141,66 @@ def at_risk(*, user, mine: bool = False, rating: str | None = None, page=1, now:
             }
             for value, stages in groups.items()
         ],
-        "total": len(light),
+        "total": sum(totals.values()),
         "rating": rating,
         "rating_label": brag_label(rating) if rating is not None else "",
         "page": pager,
     }
+
+
+# Most overdue first, within a rating: by stage, then the limit (none last), then the row.
+_MOST_OVERDUE = [F("clock_stage").asc(), F("due_at").asc(nulls_last=True), F("pk").asc()]
+_KEY = ("at_risk_rating", "clock_stage", "due_at", "pk")
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
+def _overdue_key(item) -> tuple:
+    """The board's order of (registration, rating, stage, due_at, pk): rating, stage, most overdue, row."""
+    _, value, stage, due_at, pk = item
+    return brag_rank(value), stage, due_at or _FAR, pk
+
+
+def _drawn(keys: list) -> list:
+    """The rows for these keys, in their order, read with their windows and related rows (one query a model);
+    a row closed or deleted since it was counted is left out."""
+    by_registration: dict = {}
+    for registration, *_, pk in keys:
+        by_registration.setdefault(registration, []).append(pk)
+    rows = {}
+    for registration, pks in by_registration.items():
+        model = registration.model
+        for row in (model._default_manager.filter(pk__in=pks).order_by()
+                    .select_related("clock_window", *registration.related)):
+            rows[(registration.model, row.pk)] = row
+    chosen = []
+    for registration, value, *_, pk in keys:
+        row = rows.get((registration.model, pk))
+        if row is not None:
+            row.at_risk_rating = value
+            chosen.append((registration, row))
+    return chosen
+
+
+class _Merged:
+    """One rating's rows at risk of every registered model, in the board's order, as a Paginator reads them (keys
+    only): a page reads, from each model, the keys up to the end of the page (cost grows with the page number, not
+    the backlog), and merges them."""
+
+    def __init__(self, sources: list, total: int):
+        self.sources, self.total = sources, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice) -> list:
+        merged = []
+        for registration, rows in self.sources:
+            merged += [(registration, *key) for key in rows.order_by(*_MOST_OVERDUE).values_list(*_KEY)[: window.stop]]
+        merged.sort(key=_overdue_key)
+        return merged[window]
 
 
 def sweep_health(now: datetime | None = None) -> dict:

@@ -54,13 +54,57 @@ def sweep(*, now: datetime | None = None, batch_size: int | None = None) -> Swee
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     result = SweepResult()
     windows: dict[int, Any] = {}
+    registrations = registered()
+    due, second_level = _due(registrations, at=now or timezone.now())
     with members_cached():
-        for registration in registered():
+        for registration in registrations:
             # Breaches first: a clock past both its target and its limit is breached (and marked warned).
             for kind in (EscalationKind.BREACH, EscalationKind.WARNING):
-                _sweep_claims(registration, kind, now=now, batch_size=batch_size, result=result, windows=windows)
-        _sweep_second_level(now=now, batch_size=batch_size, result=result, windows=windows)
+                if (registration.model, kind) in due:
+                    _sweep_claims(registration, kind, now=now, batch_size=batch_size, result=result,
+                                  windows=windows)
+        if second_level or result.breaches:  # a breach recorded now may be due at once (a wait of 0 minutes)
+            _sweep_second_level(now=now, batch_size=batch_size, result=result, windows=windows)
     return result
+
+
+def _due(registrations: list[Registration], *, at: datetime) -> tuple[set, bool]:
+    """What this pass has to do, in one query: {(model, kind)} with a clock past its limit ("breach") or target
+    ("warning") and not yet marked, and whether a breach awaits its second level.
+
+    A registered model with nothing due then costs the pass one EXISTS (an index probe) in this query, not a
+    transaction and a claim per kind: registering more clocked models does not slow the pass. What falls due after
+    this query waits for the next pass, as it would have had it fallen due just after the claim.
+    """
+    quote = connection.ops.quote_name
+    moment = connection.ops.adapt_datetimefield_value(at)  # as the ORM writes it (SQLite compares text)
+    probes, params, keys = [], [], []
+    for registration in registrations:
+        model = registration.model
+        table = quote(model._meta.db_table)
+        met, breached, warned, warn, due = _columns(model, ("met_at", "breached_at", "warned_at", "warn_at", "due_at"))
+        # The claims' conditions (_claim), without their order and limit. Names from the model, quoted.
+        probes.append(f"SELECT 1 FROM {table} WHERE {met} IS NULL AND {breached} IS NULL AND {due} <= %s")  # noqa: S608
+        params.append(moment)
+        keys.append((model, EscalationKind.BREACH))
+        # Past the target, not yet warned: the claim also asks that the limit is still ahead, left out here so the
+        # probe is exactly the not-yet-warned index's range (a row past both is breached first; its warning claim
+        # then finds nothing).
+        probes.append(f"SELECT 1 FROM {table} WHERE {met} IS NULL AND {breached} IS NULL "  # noqa: S608
+                      f"AND {warned} IS NULL AND {warn} <= %s")
+        params.append(moment)
+        keys.append((model, EscalationKind.WARNING))
+    escalations = quote(Escalation._meta.db_table)
+    kind, acknowledged, second = (quote(Escalation._meta.get_field(name).column)
+                                  for name in ("kind", "acknowledged_at", "second_level_due_at"))
+    probes.append(f"SELECT 1 FROM {escalations} WHERE {kind} = %s AND {acknowledged} IS NULL "  # noqa: S608
+                  f"AND {second} <= %s")
+    params += [EscalationKind.BREACH.value, moment]
+    statement = "SELECT " + ", ".join(f"EXISTS({probe})" for probe in probes)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        found = [bool(value) for value in cursor.fetchone()]
+    return {key for key, yes in zip(keys, found[:-1], strict=True) if yes}, found[-1]
 
 
 def _with_fallback(items: list, process: Callable[[list], list], what: str) -> tuple[list, list]:

@@ -120,12 +120,13 @@ def test_dashboard_query_count_does_not_grow_with_rows(personas, client_for):
     deadlines.sweep()
     many = queries()
     # 1 session, 2 user, 3 the session's second-factor device (mash.mfa), 4 the user's roles, 5 the versions the
-    # board is drawn from (mash.polling), 6-8 every row at risk, light (clock columns and the window's rating), for
-    # each registered model (contacts, proposed ratings' approval clocks and information requests), 9 the rows
-    # drawn with their windows and assigned screeners, 10 their breach escalations with who acknowledged, 11 the
-    # last sweep run, 12 the user's agency (identity bar), 13 the unread count (header). The session is saved at
-    # most once a minute (mash.polling): not by these.
-    assert few == many == 13
+    # board is drawn from (mash.polling), 6-8 the rows at risk counted by rating and stage, for each registered
+    # model (contacts, proposed ratings' approval clocks and information requests), 9 the keys of the most overdue
+    # of each rating of the model with rows at risk (contacts), 10 the rows drawn with their windows and assigned
+    # screeners, 11 their breach escalations with who acknowledged, 12 the last sweep run, 13 the user's agency
+    # (identity bar), 14 the unread count (header). The session is saved at most once a minute (mash.polling): not
+    # by these.
+    assert few == many == 14
 
 
 def test_stale_sweep_banner(personas, client_for, breach):

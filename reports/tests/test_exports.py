@@ -231,3 +231,23 @@ def test_the_disclosure_is_on_each_childs_subject_access_export(personas, client
     assert ours[0]["contact"] == contacts[1].reference and ours[0]["basis"].startswith("A statutory return")
     event = AuditEvent.objects.get(action="disclosure.recorded", changes__basis="statutory_return")
     assert event.changes["contacts"] == 3
+
+
+def test_a_lost_message_or_worker_is_sent_again(personas, monkeypatch, settings):
+    sent = []
+    monkeypatch.setattr(services, "send_export", sent.append)
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.EXPORT_STALE_SECONDS + 1)
+
+    def job(key, **columns):
+        made = ExportJob.objects.create(kind="annex_a", requested_by=personas.manager, request_key=key,
+                                        parameters={"start": "2026-01-01", "end": "2026-01-31"})
+        ExportJob.objects.filter(pk=made.pk).update(**columns)
+        return made.pk
+
+    lost_message = job("a", requested_at=stale)
+    lost_worker = job("b", state="running", heartbeat_at=stale)
+    job("c")  # just asked for
+    job("d", state="running", heartbeat_at=now)  # being made
+    job("e", state="failed", requested_at=stale, finished_at=stale)
+    assert sorted(exports.exports_resend(now)) == sorted(sent) == sorted([lost_message, lost_worker])

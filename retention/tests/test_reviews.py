@@ -136,3 +136,14 @@ def test_keeping_a_record_lists_it_again_later(personas):
     assert services.reviews_list_due(today=review.keep_until) == 1
     review.refresh_from_db()
     assert review.state == "due"
+
+
+def test_a_rule_lengthened_after_listing_stops_the_destruction(personas):
+    contact = closed(personas)
+    services.reviews_list_due()
+    review = DestructionReview.objects.get(contact=contact)
+    services.review_approve(actor=personas.manager, review=review)
+    RetentionRule.objects.filter(outcome="nfa").update(years=20)
+    with pytest.raises(DomainError, match="schedule has changed"):
+        services.destruction_confirm(actor=manager2(personas), review=review)
+    assert Contact.objects.filter(pk=contact.pk).exists() and not DestructionLog.objects.exists()

@@ -124,3 +124,18 @@ def test_a_manager_holds_a_person_from_their_page_and_the_contact_page_shows_it(
     page = client.get(review.contact.get_absolute_url()).content.decode()
     assert 'data-testid="legal-hold"' in page and "A claim." in page
     assert AuditEvent.objects.filter(action="retention.hold_placed", actor=personas.manager).count() == 1
+
+
+def test_a_restricted_contacts_review_is_only_for_managers_granted_it(personas, client, review):
+    from contacts import services as contact_services
+
+    other = manager2(personas)
+    contact_services.contact_restrict(actor=personas.manager, contact=review.contact, reason="Staff family.",
+                                      users=[])
+    client.force_login(other)
+    assert review.contact.reference not in client.get("/retention/").content.decode()
+    assert client.get(f"/retention/reviews/{review.pk}/").status_code == 404
+    assert client.post(f"/retention/reviews/{review.pk}/approve/").status_code == 404
+    client.force_login(personas.manager)  # restricted it: granted
+    assert review.contact.reference in client.get("/retention/").content.decode()
+    assert client.get(f"/retention/reviews/{review.pk}/").status_code == 200

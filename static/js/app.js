@@ -15,6 +15,6 @@ initMojFrontend();
 
 // Parts of the page that need script, each in its own file (all optional: every page works without them).
 // Loaded one by one, so one that fails cannot stop the others.
-for (const part of ["./drafts.js", "./timeout.js", "./screening.js", "./print.js"]) {
+for (const part of ["./drafts.js", "./timeout.js", "./screening.js", "./print.js", "./charts.js"]) {
   import(part).catch((error) => console.error(`${part}:`, error));
 }

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from agencies.models import Team
 from conftest import PASSWORD
 from consent.models import Disclosure
+from reports import summaries
 from reports.models import ExportJob
 from reports.tests.helpers import contact_to_outcome
 from tests.export_worker import export_worker
@@ -38,6 +39,7 @@ def referrals(personas):
     contact_to_outcome(personas, kind="strategy_s47", team=team, referral_source="6", channel="police_notification",
                        consent_answer="")
     contact_to_outcome(personas, kind="s17_assessment", team=team, referral_source="2A")
+    summaries.refresh()  # as beat does every minute: the dashboard reads the summaries
 
 
 def wait_until_made(page, javascript: bool):
@@ -70,6 +72,16 @@ def returns_journey(page, base, tmp_path, javascript, start_worker, *, checker=N
     expect(page.get_by_role("heading", level=1)).to_have_text("Performance")
     conversion = page.get_by_test_id("table-conversion")
     expect(conversion.get_by_role("row", name=re.compile("Became referrals"))).to_contain_text("2")
+    # Beside each table its chart: an image labelled with what it draws (with JavaScript; the table alone without).
+    chart = page.get_by_test_id("chart-conversion")
+    if javascript:
+        expect(chart).to_be_visible()
+        expect(chart.get_by_role("img")).to_have_accessible_name(re.compile(r"Bar chart of contacts to referrals\. "
+                                                                            r".*Became referrals 2"))
+        tables = page.locator("table[data-testid^=table-]").count()
+        expect(page.locator("[data-chart][data-drawn]:visible canvas")).to_have_count(tables)
+    else:
+        expect(chart).to_be_hidden()
     check()
 
     # The month before: nothing yet.
@@ -152,6 +164,8 @@ def test_a_partner_sees_only_their_agency_and_a_screener_cannot_export(page, liv
     sources = page.get_by_test_id("table-sources")
     expect(sources).to_contain_text("6 Police")
     expect(sources).not_to_contain_text("2A Schools")
+    expect(page.get_by_test_id("chart-sources").get_by_role("img")).to_have_accessible_name(
+        re.compile(r": 6 Police 1; "))
     assert_accessible(page)
     expect(page.get_by_role("link", name="National returns")).to_have_count(0)
     page.context.clear_cookies()
