@@ -81,7 +81,7 @@ assert other not in selectors.contacts_visible_to(screener2) and other in select
 assert child not in selectors.people_visible_to(screener2)
 found = matching.find_candidates(user=screener2, first_name=child.first_name, last_name=child.last_name,
                                  date_of_birth=child.date_of_birth)
-assert list(found) == [] and found.restricted
+assert found.restricted and child not in [candidate.person for candidate in found]
 # The audit search, on SQLite.
 assert client.get("/audit/").status_code == 403  # a manager
 from mash.audit_search import audit_search  # noqa: E402
