@@ -13,6 +13,7 @@ from django.db import transaction
 from mash.access import Role, has_role
 from mash.audit import audit_record
 from mash.errors import DomainError
+from mash.principal import user_changed
 
 from .actions import UserAction
 from .models import User
@@ -45,6 +46,7 @@ def user_roles_set(*, actor: User, user: User, roles: Iterable[str]) -> set[Role
         is_staff = Role.ADMIN in wanted
         if user.is_staff != is_staff:
             User.objects.filter(pk=user.pk).update(is_staff=is_staff)
+            user_changed(user.pk)  # no save() signal: what is cached about them is read again (mash.principal)
         if before != wanted:
             audit_record(actor=actor, action=UserAction.ROLES_CHANGED, target=user,
                          changes={"before": sorted(before), "after": sorted(wanted)})
@@ -58,6 +60,7 @@ def user_active_set(*, actor: User, user: User, active: bool) -> None:
     with transaction.atomic():
         changed = User.objects.filter(pk=user.pk).exclude(is_active=active).update(is_active=active)
         if changed:
+            user_changed(user.pk)  # their sessions stop working at once (mash.principal)
             audit_record(actor=actor, action=UserAction.ACTIVATED if active else UserAction.DEACTIVATED,
                          target=user)
 

@@ -64,13 +64,22 @@ def name_sound(value: str) -> str:
     return jellyfish.soundex(key) if key else ""
 
 
+# Two sounds Metaphone keeps apart that English names do not: "th" said as "t" before "om"/"am" (Thomas, Thompson:
+# Double Metaphone's own rule), and the "p" heard or not between "m" and "s" or "t" (Thompson/Thomson/Tomson,
+# Simpson/Simson, Sampson/Samson).
+_PHONETIC_SPELLINGS = ((re.compile(r"th(?=[oa]m)"), "t"), (re.compile(r"mp(?=[st])"), "m"))
+
+
 def name_phonetic(value: str) -> str:
     """How a name is pronounced, as Metaphone (jellyfish), cut to 12 letters: it holds together what Soundex
-    splits (Catherine/Kathryn, Bankes/Banks, Leigh/Lee), and splits some Soundex holds (most typing slips), so
-    the two are kept side by side. '' for a name with no letters."""
+    splits (Catherine/Kathryn, Bankes/Banks, Leigh/Lee, and with the two spellings above Tomson/Thompson), and
+    splits some Soundex holds (most typing slips), so the two are kept side by side. '' for a name with no
+    letters."""
     import jellyfish
 
     key = name_key(value)
+    for spelling, sound in _PHONETIC_SPELLINGS:
+        key = spelling.sub(sound, key)
     return jellyfish.metaphone(key)[:12] if key else ""
 
 

@@ -112,23 +112,31 @@ def people_visible_to(user) -> QuerySet[Person]:
 
 
 def get_contact_for_user(user, reference: str) -> Contact:
-    """The access getter every contact view calls first: outsiders get 404."""
-    contact = (
-        contacts_visible_to(user)
-        .select_related("created_by", "assigned_screener", "screening__level", "screening__threshold_document",
-                        "outcome__receiving_team__agency", "outcome__decided_by", "screening__screened_by")
-        .prefetch_related(
-            Prefetch("subjects", queryset=ContactSubject.objects.select_related(
-                "person__allocated_worker", "person__allocated_team")),
-            Prefetch("ratings", queryset=Rating.objects.select_related("proposed_by", "decided_by", "level")),
-            "screening__criteria",
+    """The access getter every contact view calls first: outsiders get 404.
+
+    The contact with its two users in one query, its screening and its outcome each with what they name in one
+    more, and its people, ratings and criteria: small joins, no ordering (the reference is unique), because one
+    query joining all of them cost PostgreSQL more to plan (10 ms at 100k contacts) than all of these to run."""
+    from .models import Outcome, Screening
+
+    try:
+        return (
+            contacts_visible_to(user)
+            .select_related("created_by", "assigned_screener")
+            .prefetch_related(
+                Prefetch("screening", queryset=Screening.objects.select_related(
+                    "level", "threshold_document", "screened_by")),
+                Prefetch("outcome", queryset=Outcome.objects.select_related(
+                    "receiving_team__agency", "decided_by")),
+                Prefetch("subjects", queryset=ContactSubject.objects.select_related(
+                    "person__allocated_worker", "person__allocated_team")),
+                Prefetch("ratings", queryset=Rating.objects.select_related("proposed_by", "decided_by", "level")),
+                "screening__criteria",
+            )
+            .get(reference=reference)
         )
-        .filter(reference=reference)
-        .first()
-    )
-    if contact is None:
-        raise Http404("No contact found")
-    return contact
+    except Contact.DoesNotExist:
+        raise Http404("No contact found") from None
 
 
 def get_person_for_user(user, pk: int) -> Person:

@@ -36,23 +36,8 @@ class MashConfig(AppConfig):
         from .session_timeout import mark_signed_in
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="mash.session_timeout.signed_in_at")
-        # A user's groups decide what they see: pages they have open refresh (mash.polling).
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed
+        # A user's row, groups, permissions and devices ("user:<id>"), and what the roles grant ("roles"), decide
+        # what they see: the cached user is read again (mash.principal) and pages they have open refresh.
+        from . import principal
 
-        m2m_changed.connect(_groups_changed, sender=get_user_model().groups.through,
-                            dispatch_uid="mash.polling.groups_changed")
-
-
-def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    from django.contrib.auth import get_user_model
-
-    from .polling import stamp_bump, user_scope
-
-    if not action.startswith("post_"):
-        return
-    if not reverse:
-        stamp_bump(user_scope(instance))
-    else:  # a group's members changed
-        user_model = get_user_model()
-        stamp_bump(*(user_scope(user_model(pk=pk)) for pk in (pk_set or [])))
+        principal.connect()

@@ -31,8 +31,8 @@ def service(request):
         "site_search": search,
         "demo_mode": settings.DEMO_MODE,
         "poll_seconds": settings.POLL_SECONDS,
-        # One query, and only on pages that show the header.
-        "unread_notifications": SimpleLazyObject(lambda: _unread(user)),
+        # Only on pages that show the header: from the cache while the user's inbox is unchanged (mash.notify).
+        "unread_notifications": SimpleLazyObject(lambda: _unread(request, user)),
         # The idle timeout, counted from this request (includes/session_timeout.html).
         "session_timeout_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
         "session_timeout_warning_seconds": settings.SESSION_TIMEOUT_WARNING_SECONDS,
@@ -40,7 +40,7 @@ def service(request):
     }
 
 
-def _unread(user) -> int:
+def _unread(request, user) -> int:
     from .notify import unread_count
 
-    return unread_count(user) if user is not None else 0
+    return unread_count(user, getattr(request, "mash_versions", None)) if user is not None else 0

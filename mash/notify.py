@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
@@ -75,8 +76,17 @@ def notifications_queue(messages: Iterable[Message], *, at: datetime | None = No
         ))
     if rows:
         rows = Notification.objects.bulk_create(rows)
+        _inboxes_changed({row.recipient_id for row in rows if row.recipient_id is not None})
         deliver_soon()
     return rows
+
+
+def _inboxes_changed(user_ids) -> None:
+    """These users' unread counts changed: the cached ones are not read again (mash.principal)."""
+    from .principal import bump, inbox_scope_of
+
+    if user_ids:
+        bump(*(inbox_scope_of(pk) for pk in user_ids))
 
 
 def notification_queue(*, recipient=None, email: str = "", kind: str, subject: str, body: str = "",
@@ -224,10 +234,23 @@ def notifications_for(user):
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def unread_count(user) -> int:
+def unread_count(user, versions: dict | None = None) -> int:
+    """The user's unread notifications. With the request's versions (mash.principal), from the cache while the
+    version of their inbox stands (a notification queued or read raises it)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    from .principal import CACHE_SECONDS, inbox_scope_of
+
+    version = (versions or {}).get(inbox_scope_of(user.pk))
+    # The user's password hash in the key too: never a count kept for a user with the same id in another database
+    # that shares the cache (a restored backup, a parallel test run).
+    key = f"mash.unread:{user.pk}:{user.get_session_auth_hash()[:20]}:{version}"
+    count = cache.get(key) if version is not None else None
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        if version is not None:
+            cache.set(key, count, CACHE_SECONDS)
+    return count
 
 
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
@@ -235,4 +258,7 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    if marked:
+        _inboxes_changed({user.pk})
+    return marked

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import quote_etag
 
 POLL_HEADER = "MASH-Poll"
@@ -91,15 +92,34 @@ def is_background_poll(request) -> bool:
     return request.headers.get(POLL_HEADER) == BACKGROUND and request.headers.get("HX-Request") == "true"
 
 
+def etag_for(user_id, path: str, versions: dict[str, int], device_id: str = "") -> str:
+    """The version of what a page shows: signed (HMAC with the SECRET_KEY) over its user, the second factor their
+    session gave, its address and its scopes' versions, so only the server can make one. It is given only with a
+    page drawn after every access check (`polled`), and the user's scopes are among its versions ("user:<id>":
+    their row, groups, devices; "roles": what the roles grant): one that still matches shows that this user passed
+    those checks and that nothing they depend on has changed since. Quoted, as an ETag header carries it."""
+    raw = "|".join([str(user_id or ""), path, device_id or "", *(f"{k}={v}" for k, v in sorted(versions.items()))])
+    return quote_etag(salted_hmac("mash.polling.etag", raw, algorithm="sha256").hexdigest()[:24])
+
+
+def _user_keys(user_id) -> list[str]:
+    from .principal import ROLES, user_scope_of
+
+    return [user_scope_of(user_id), ROLES]
+
+
 def poll_etag(request, keys: Iterable[str]) -> str:
-    """The version of what `request` would draw: its user, its address (with the query) and its scopes' versions.
-    Quoted, as an ETag header carries it."""
+    """The version of what `request` would draw (`etag_for`): one query, or none when the versions were read with
+    the user this request (mash.principal reads the page's scopes with the user's own)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
     user = getattr(request, "user", None)
-    keys = [*keys, user_scope(user)] if user is not None and user.is_authenticated else list(keys)
-    versions = stamp_versions(keys)
-    raw = "|".join([str(getattr(user, "pk", "")), request.get_full_path(),
-                    *(f"{k}={v}" for k, v in sorted(versions.items()))])
-    return quote_etag(hashlib.blake2b(raw.encode(), digest_size=12).hexdigest())
+    signed_in = user is not None and user.is_authenticated
+    keys = [*keys, *_user_keys(user.pk)] if signed_in else list(keys)
+    device_id = request.session.get(DEVICE_ID_SESSION_KEY, "") if signed_in else ""
+    read = getattr(request, "mash_versions", None) or {}  # read with the user (mash.principal), this request
+    versions = {key: read[key] for key in keys} if all(key in read for key in keys) else stamp_versions(keys)
+    return etag_for(user.pk if signed_in else "", request.get_full_path(), versions, device_id)
 
 
 def polled(keys: Iterable[str] | Callable[..., Iterable[str]], *, allowed: Callable | None = None):
@@ -111,7 +131,9 @@ def polled(keys: Iterable[str] | Callable[..., Iterable[str]], *, allowed: Calla
 
     `keys` are the scopes the page draws from (or a callable taking the view's arguments that returns them).
     Every successful response of the view carries the ETag and is not cached; the view and its template find the
-    ETag in `request.poll_etag` (`poll_attributes` puts it in the polling element's headers).
+    ETag in `request.poll_etag` (`poll_attributes` puts it in the polling element's headers). An unchanged
+    background poll is normally answered before any of this, by `UnchangedPollMiddleware` (the view's scopes are
+    `poll_scopes` on the view).
     """
 
     def decorator(view):
@@ -134,6 +156,7 @@ def polled(keys: Iterable[str] | Callable[..., Iterable[str]], *, allowed: Calla
             patch_vary_headers(response, ["HX-Request"])
             return response
 
+        wrapped.poll_scopes = keys
         return wrapped
 
     return decorator
@@ -166,6 +189,62 @@ def region(request, name: str, draw: Callable[[], str]) -> str:
 
 
 # --- middleware ---------------------------------------------------------------------------------------------------
+
+
+class UnchangedPollMiddleware:
+    """A background poll that finds nothing new is answered here, right after the session is read: 204 from the
+    session and one query on the versions, before authentication, the second factor, the view and its access
+    checks. Safe because the poll's If-None-Match must be an ETag the server signed (`etag_for`) for this user, this
+    second factor, this address and the current versions of the page's scopes and of the user's own ("user:<id>":
+    their row, groups and devices; "roles"). The server gives one only with a page drawn after every check, so a
+    match means the user passed them and nothing they depend on has changed since. The session must still be
+    signed in, with a second factor, within its absolute lifetime (mash.session_timeout). Anything else (no
+    session, another address, a change, a person's own request) goes on through the usual way.
+
+    Goes right after SessionMiddleware. Never saves the session: a background poll is not a person."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        etag = request.headers.get("If-None-Match")
+        if etag and request.method == "GET" and is_background_poll(request):
+            response = self.unchanged(request, etag)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    @staticmethod
+    def unchanged(request, etag: str) -> HttpResponse | None:
+        import time
+
+        from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+        from django.urls import Resolver404, resolve
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from .session_timeout import SIGNED_IN_AT
+
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        scopes = getattr(match.func, "poll_scopes", None)
+        session = request.session
+        user_id, device_id = session.get(SESSION_KEY), session.get(DEVICE_ID_SESSION_KEY)
+        began = session.get(SIGNED_IN_AT)
+        if scopes is None or not user_id or not device_id or not session.get(HASH_SESSION_KEY) or began is None:
+            return None
+        if time.time() - began >= settings.SESSION_ABSOLUTE_HOURS * 3600:
+            return None
+        scopes = scopes(request, *match.args, **match.kwargs) if callable(scopes) else scopes
+        versions = stamp_versions([*scopes, *_user_keys(user_id)])
+        if not constant_time_compare(etag_for(user_id, request.get_full_path(), versions, device_id), etag):
+            return None
+        response = HttpResponse(status=204)  # htmx's "leave the page alone"
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache, no-store"
+        patch_vary_headers(response, ["HX-Request", "Cookie"])
+        return response
 
 
 class SessionActivityMiddleware:

@@ -100,14 +100,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A background refresh that finds nothing new: 204 from the session and the versions (mash.polling).
+    "mash.polling.UnchangedPollMiddleware",
     # Only a person's own requests keep the session alive, not a page's background refresh (mash.polling).
     "mash.polling.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user (and below, django-otp's device) read from the cache while their versions stand
+    # (mash.principal).
+    "mash.principal.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A second factor for everyone (django-otp): signed in with a password alone reaches only the code step.
-    "django_otp.middleware.OTPMiddleware",
+    "mash.principal.OTPMiddleware",
     "mash.mfa.middleware.RequireVerifiedMiddleware",
     # A session ends SESSION_ABSOLUTE_HOURS after signing in; no page with personal data is stored by a browser.
     "mash.session_timeout.AbsoluteLifetimeMiddleware",
@@ -159,6 +163,10 @@ AUTH_USER_MODEL = "agencies.User"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from the shared cache, written to both: a session ended is gone from both at once (mash.sessions).
+    # Only with a cache every process shares: with one cache per process, a session signed out in one would live on
+    # in another.
+    SESSION_ENGINE = "mash.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -72,6 +72,23 @@ def test_either_phonetic_key_finds_a_variant(personas):
     assert [p for p, _, _ in found(personas.screener, "Kathrin Banks 20/6/2015")] == [catherine]  # a typo
 
 
+def test_tomson_finds_thompson_after_an_exact_tomson(personas):
+    """Metaphone alone keeps these apart (TH, and the P of MPS): the phonetic key hears them alike (issue 11)."""
+    thompson = person("Ava", "Thompson", date(2016, 3, 7))
+    thomson = person("Ben", "Thomson", date(2012, 1, 20))
+    tomson = person("Cal", "Tomson", date(2014, 5, 30))
+    person("Dee", "Tate", date(2016, 3, 7))  # a T: not a sound-alike
+    results = found(personas.screener, "Tomson")
+    assert results[0] == (tomson, True, ["Same surname"])  # the exact one first
+    assert {p for p, exact, _ in results[1:]} == {thompson, thomson} and not any(e for _, e, _ in results[1:])
+    assert found(personas.screener, "Ava Tomson 7/3/2016") == [(thompson, False, ["Name sounds like “Ava Tomson”",
+                                                                                   "Same date of birth"])]
+    # Matching a new contact's child the same way: a sound-alike, shown with its reason, never merged.
+    candidates = matching.find_candidates(user=personas.screener, first_name="Ava", last_name="Tomson",
+                                          date_of_birth=date(2016, 3, 7))
+    assert [(c.person, c.reasons) for c in candidates] == [(thompson, [matching.SOUND_DOB[0]])]
+
+
 def test_identifiers_postcode_and_reference(personas):
     contact = make_contact(personas.screener)
     child = contact.subjects.get().person
