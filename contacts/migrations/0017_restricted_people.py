@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('agencies', '0001_initial'),
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('contacts', '0015_clock_breach_pending'),
+        ('contacts', '0016_person_phonetic_spellings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
