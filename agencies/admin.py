@@ -9,6 +9,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from mash.access import Role
+from mash.admin import AuditedConfigAdmin
 from mash.errors import DomainError
 
 from . import services
@@ -16,14 +17,14 @@ from .models import Agency, Team, User
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "isa_signatory", "active"]
     list_filter = ["kind", "isa_signatory", "active"]
     search_fields = ["name"]
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
     list_display = ["name", "agency", "receives_outcomes"]
     list_filter = ["agency", "receives_outcomes"]
     search_fields = ["name"]

@@ -5,6 +5,8 @@ position, flags): the admin does not show them."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from mash.admin import AuditedConfigAdmin
+
 from .models import HealthKind, LawfulBasis, SharingReason
 
 
@@ -16,18 +18,18 @@ class NoDelete:
 
 
 @admin.register(LawfulBasis)
-class LawfulBasisAdmin(NoDelete, SimpleHistoryAdmin):
+class LawfulBasisAdmin(AuditedConfigAdmin, NoDelete, SimpleHistoryAdmin):
     list_display = ["name", "article_6", "special_category", "statutory_power", "active", "position"]
     list_filter = ["active"]
     search_fields = ["name", "article_6", "special_category", "statutory_power"]
 
 
 @admin.register(SharingReason)
-class SharingReasonAdmin(NoDelete, SimpleHistoryAdmin):
+class SharingReasonAdmin(AuditedConfigAdmin, NoDelete, SimpleHistoryAdmin):
     list_display = ["label", "code", "overrides_confidentiality", "active", "position"]
     list_filter = ["active", "overrides_confidentiality"]
 
 
 @admin.register(HealthKind)
-class HealthKindAdmin(SimpleHistoryAdmin):
+class HealthKindAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
     list_display = ["kind"]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contacts import services as contact_services
 from contacts.codes import CHILD_ROLES
 from contacts.selectors import get_contact_for_user
 from mash.access import deny_unless
@@ -34,6 +35,13 @@ def _subjects(contact):
     return subjects
 
 
+def _shown(request, contact, page: str, template: str, context: dict, status: int = 200):
+    """A consent page about `contact` drawn for the person asking: it names the contact's people, so it is an
+    audited look at the contact (who has looked at this child finds it)."""
+    contact_services.contact_record_view(actor=request.user, contact=contact, page=page)
+    return render(request, template, context, status=status)
+
+
 def _back(contact, anchor="consent"):
     return redirect(f"{contact.get_absolute_url()}#{anchor}")
 
@@ -50,8 +58,9 @@ def consent_new(request, reference: str):
             word = "given" if form.cleaned_data["state"] == ConsentState.GIVEN else "refused"
             messages.success(request, f"Consent {word}: recorded on {contact.reference}.")
             return _back(contact)
-        return render(request, "consent/consent_form.html", {"contact": contact, "form": form}, status=400)
-    return render(request, "consent/consent_form.html", {"contact": contact, "form": form})
+        return _shown(request, contact, "consent", "consent/consent_form.html", {"contact": contact, "form": form},
+                      status=400)
+    return _shown(request, contact, "consent", "consent/consent_form.html", {"contact": contact, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,9 +78,10 @@ def consent_withdraw(request, pk: int):
                                            **form.cleaned_data):
             messages.success(request, f"Consent withdrawn: {record.given_by}'s consent no longer counts.")
             return _back(contact)
-        return render(request, "consent/withdraw.html", {"contact": contact, "record": record, "form": form},
-                      status=400)
-    return render(request, "consent/withdraw.html", {"contact": contact, "record": record, "form": form})
+        return _shown(request, contact, "consent withdrawal", "consent/withdraw.html",
+                      {"contact": contact, "record": record, "form": form}, status=400)
+    return _shown(request, contact, "consent withdrawal", "consent/withdraw.html",
+                  {"contact": contact, "record": record, "form": form})
 
 
 def _proposal_form(request, contact, data=None):
@@ -97,8 +107,9 @@ def sharing_propose(request, reference: str):
                                            **form.cleaned_data):
             messages.success(request, "Sharing without consent proposed. Another manager must decide it.")
             return _back(contact)
-        return render(request, "consent/propose.html", {"contact": contact, "form": form}, status=400)
-    return render(request, "consent/propose.html", {"contact": contact, "form": form})
+        return _shown(request, contact, "sharing proposal", "consent/propose.html", {"contact": contact, "form": form},
+                      status=400)
+    return _shown(request, contact, "sharing proposal", "consent/propose.html", {"contact": contact, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,8 +129,8 @@ def sharing_decide(request, pk: int):
                                            **form.cleaned_data):
             messages.success(request, "Decision recorded.")
             return _back(contact)
-        return render(request, "consent/decide.html", context, status=400)
-    return render(request, "consent/decide.html", context)
+        return _shown(request, contact, "sharing decision", "consent/decide.html", context, status=400)
+    return _shown(request, contact, "sharing decision", "consent/decide.html", context)
 
 
 @require_POST
@@ -169,8 +180,9 @@ def decision_aid(request, reference: str):
                 link = reverse("consent:record", args=[contact.reference])
         else:
             status = 400
-    return render(request, "consent/aid.html", {"contact": contact, "form": form, "suggestion": suggestion,
-                                                "link": link, "disclaimer": aid.SUGGEST_DISCLAIMER}, status=status)
+    return _shown(request, contact, "consent decision aid", "consent/aid.html", {
+        "contact": contact, "form": form, "suggestion": suggestion, "link": link,
+        "disclaimer": aid.SUGGEST_DISCLAIMER}, status=status)
 
 
 # --- transparency ----------------------------------------------------------------------------------------------

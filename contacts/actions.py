@@ -32,6 +32,7 @@ class ContactAction(models.TextChoices):
     PERSON_FOUND = "person.found", "Shown in search results"
     LOOKS_VIEWED = "looks.viewed", "Who has looked at this child viewed"
     CONTACT_RESTRICTED = "contact.restricted", "Restricted: only the people named may see it"
+    PERSON_RESTRICTED = "person.restricted", "Person restricted: only the people named may see them"
     CONTACT_BREAK_GLASS = "contact.break_glass", "Restricted record opened without a grant (break-glass)"
 
 

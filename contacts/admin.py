@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from mash.admin import AuditedConfigAdmin
 from mash.errors import DomainError
 
 from . import thresholds
@@ -15,7 +16,7 @@ from .models import LevelOfNeed, ThresholdCriterion, ThresholdDocument
 # --- the threshold document: drafts are edited, published versions only read (contacts.thresholds) ------------
 
 
-class ThresholdPartAdmin(SimpleHistoryAdmin):
+class ThresholdPartAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
     """Saves and deletes go through contacts.thresholds, which refuses any change to a published version; a
     published version's pages are read-only."""
 
@@ -32,10 +33,10 @@ class ThresholdPartAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not self._published(obj)
 
-    def save_model(self, request, obj, form, change):
+    def config_save(self, request, obj, form, change):
         thresholds.threshold_part_save(actor=request.user, obj=obj)
 
-    def delete_model(self, request, obj):
+    def config_delete(self, request, obj):
         thresholds.threshold_part_delete(actor=request.user, obj=obj)
 
     def save_formset(self, request, form, formset, change):

@@ -2,8 +2,9 @@
 
 One query, on stored keys with their own indexes (person_match_nhs, person_match_name_dob,
 person_match_postcode_dob, and for the fuzzy keys person_match_birth), so a match costs the same at a
-million people as at a thousand. It reads through `contacts.selectors.people_visible_to(user)`: a person the
-user may not see is never offered.
+million people as at a thousand. It reads through `contacts.selectors.person_visible(user)`: a person the
+user may not see is never offered; where a restricted person not granted to them may be the one described, the
+candidates say only that (`Candidates.restricted`: "a restricted record may match: ask a manager").
 
 Exact reasons (the same NHS number; the same surname, first initial and date of birth; the same postcode and
 date of birth) rank before fuzzy ones: a surname and first name that sound alike (Smyth for Smith, Muhammad
@@ -18,6 +19,8 @@ from functools import cached_property
 
 from django.db.models import Case, Q, Value, When
 
+from mash.access import is_mash_staff
+
 from . import identifiers, selectors
 from .models import Person
 
@@ -29,6 +32,17 @@ SOUND_DOB = ("Name sounds alike and same date of birth", 20)
 SWAPPED_DOB = ("Same name, but the day and month of the date of birth are swapped", 15)
 SOUND_SWAPPED_DOB = ("Name sounds alike, and the day and month of the date of birth are swapped", 10)
 EXACT_REASONS = frozenset({NHS[0], NAME_DOB[0], POSTCODE_DOB[0]})
+
+
+RESTRICTED_MAY_MATCH = "A restricted record may match: ask a manager"
+
+
+class Candidates(list):
+    """The candidates `user` may see, and whether a restricted record they may not see may match too (nothing
+    more is said about it: not who, not why)."""
+
+    restricted: bool = False
+    restricted_message = RESTRICTED_MAY_MATCH
 
 
 @dataclass
@@ -127,20 +141,23 @@ def _candidate(person: Person, described: Described) -> Candidate | None:
 
 
 def find_candidates_for(*, user, described: list[Described], exclude_ids: tuple[int, ...] = (),
-                        limit: int = 10) -> list[list[Candidate]]:
+                        limit: int = 10) -> list[Candidates]:
     """For each described person, the people `user` may see who may be them, exact reasons first, each with its
-    reasons. One query for them all (the contact page asks for every person on a contact at once)."""
+    reasons, and whether a restricted person they may not see may be them (`Candidates.restricted`). One query
+    for them all (the contact page asks for every person on a contact at once)."""
     exact, conditions = Q(), Q()
     for one in described:
         one_exact, one_conditions = _conditions(one)
         exact |= one_exact
         conditions |= one_conditions
-    if not conditions:
-        return [[] for _ in described]
+    if not conditions or not is_mash_staff(user):
+        return [Candidates() for _ in described]
     people = list(
-        selectors.people_visible_to(user).filter(conditions, merged_into__isnull=True)
+        Person.objects.filter(conditions, merged_into__isnull=True)
         .exclude(pk__in=exclude_ids)
         .select_related("allocated_worker", "allocated_team")
+        # A restricted person not granted: matched, never shown.
+        .annotate(hidden=Case(When(selectors.person_visible(user), then=Value(False)), default=Value(True)))
         # Exact matches first, so a crowd of sound-alikes never pushes one off the list.
         .alias(fuzzy=Case(When(exact, then=Value(0)), default=Value(1)) if exact else Value(1))
         .order_by("fuzzy", "id")[: limit * 3 * len(described)]
@@ -149,7 +166,10 @@ def find_candidates_for(*, user, described: list[Described], exclude_ids: tuple[
     for one in described:
         candidates = [c for c in (_candidate(person, one) for person in people) if c is not None]
         candidates.sort(key=lambda c: (not c.exact, -c.score, c.person.pk))
-        found.append(candidates[:limit])
+        visible = [c for c in candidates if not c.person.hidden]
+        shown = Candidates(visible[:limit])
+        shown.restricted = len(visible) < len(candidates)
+        found.append(shown)
     return found
 
 
@@ -163,8 +183,9 @@ def find_candidates(
     postcode: str = "",
     exclude_ids: tuple[int, ...] = (),
     limit: int = 10,
-) -> list[Candidate]:
-    """People `user` may see who may be the person described, exact reasons first, each with its reasons."""
+) -> Candidates:
+    """People `user` may see who may be the person described, exact reasons first, each with its reasons (and
+    `restricted`: a restricted person they may not see may be them)."""
     described = Described(first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
                           nhs_number=nhs_number, postcode=postcode)
     return find_candidates_for(user=user, described=[described], exclude_ids=exclude_ids, limit=limit)[0]

@@ -62,6 +62,10 @@ class Person(models.Model):
     allocated_team = models.ForeignKey(
         "agencies.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="allocated_people"
     )
+    # Restricted (e.g. a staff member's child): seen only by those granted it (PersonUserObjectPermission), and
+    # every contact naming them with it (contacts.selectors.contacts_visible_to). Database defaults: seed_bench COPYs.
+    restricted = models.BooleanField(default=False, db_default=False)
+    restricted_reason = models.TextField(blank=True, default="", db_default="")
     # Set when a manager merges this record into another: the record stays, for history.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
@@ -82,6 +86,8 @@ class Person(models.Model):
             models.Index(fields=["surname_phonetic", "forename_phonetic"], name="person_match_phonetic"),
             # A date of birth, or the same with day and month swapped (the search and the match).
             models.Index(fields=["birth_key"], name="person_match_birth"),
+            # The few restricted people: what every list leaves out (contacts.selectors.visible_through).
+            models.Index(fields=["id"], condition=Q(restricted=True), name="person_restricted"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -568,4 +574,14 @@ class ContactUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         # (user, permission, contact) unique: its index answers "which contacts may this user see" by its prefix
+        pass
+
+
+class PersonUserObjectPermission(UserObjectPermissionBase):
+    """A grant of `contacts.view_person` on one restricted person to one user (the same direct-foreign-key model
+    as a contact's grant)."""
+
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
         pass

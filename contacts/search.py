@@ -6,7 +6,8 @@ birth (2/4/2019, 02-04-2019 or 2019-04-02), a postcode (AN1 1AA) and names (firs
 surname alone); everything given must match (AND). Within each, matching is forgiving: names by how they sound
 (Soundex or Metaphone, stored on Person: Smyth finds Smith, Muhammad finds Mohammed, Kathryn finds Catherine) and a date
 of birth also with its day and month swapped (Person.birth_key). Exact matches rank first, and every result says
-why it was found. Two queries, both on indexes: the people (at most SEARCH_LIMIT), then their contacts.
+why it was found. Three queries, all on indexes: whether a restricted person the user may not see matches (from the
+few restricted people), the people (at most SEARCH_LIMIT), then their contacts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from mash.access import is_mash_staff
 from mash.errors import Problems
 from mash.rules import Text
 
@@ -79,6 +81,8 @@ class Results:
     terms: Terms
     results: list[Result]
     more: bool  # more people matched than are shown
+    restricted: bool = False  # a restricted person the user may not see matches too (nothing more is said)
+    restricted_message = matching.RESTRICTED_MAY_MATCH
 
 
 def _date(year: str, month: str, day: str, text: str, problems: Problems) -> date | None:
@@ -152,7 +156,9 @@ def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
     """The people `user` may see who match what was typed, exact matches first, each with why it was found, and
     their open and closed contacts. Raises DomainError for a search that cannot be read."""
     terms = terms_read(text)
-    people = selectors.people_visible_to(user).filter(merged_into__isnull=True)
+    # Everyone matching what was typed; shown, those the user may see; of a restricted person they may not see,
+    # only that a restricted record may match (selectors.people_hidden_from).
+    people = (Person.objects if is_mash_staff(user) else Person.objects.none()).filter(merged_into__isnull=True)
     penalties = []
     if terms.surname:
         condition, name_penalty = _name_conditions(terms)
@@ -173,6 +179,8 @@ def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
             ).values("person_id")
         )
     rank = sum(penalties[1:], penalties[0]) if penalties else Value(0)
+    restricted = people.filter(pk__in=selectors.people_hidden_from(user)).exists() if is_mash_staff(user) else False
+    people = people.filter(selectors.person_visible(user))
     found = list(
         people.select_related("allocated_worker", "allocated_team")
         .annotate(rank=rank)
@@ -183,7 +191,7 @@ def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
     results = [Result(person=p, reasons=reasons, exact=exact)
                for p in found for reasons, exact in [_reasons(p, terms)]]
     _attach_contacts(results, user)
-    return Results(terms=terms, results=results, more=more)
+    return Results(terms=terms, results=results, more=more, restricted=restricted)
 
 
 def _reasons(person: Person, terms: Terms) -> tuple[list[str], bool]:

@@ -23,11 +23,13 @@ MANAGER_STATES = [ContactState.AWAITING_APPROVAL, ContactState.AWAITING_OUTCOME]
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
     """MASH staff see contacts; a restricted one only with an explicit grant (ContactUserObjectPermission, made
-    by contacts.services.contact_restrict). The one filter every list, page, search, match, count and export of
-    contacts goes through, so a restricted contact is absent everywhere for anyone not granted it."""
+    by contacts.services.contact_restrict), and one naming a restricted person only with a grant on that person
+    (PersonUserObjectPermission, contacts.services.person_restrict). The one filter every list, page, search,
+    match, count and export of contacts goes through, so a restricted record is absent everywhere for anyone not
+    granted it."""
     if not is_mash_staff(user):
         return Contact.objects.none()
-    return Contact.objects.exclude(pk__in=_hidden_from(user))
+    return Contact.objects.filter(visible_through(user, "pk"))
 
 
 def restricted_grants(user):
@@ -45,21 +47,56 @@ def _hidden_from(user):
     return Contact.objects.filter(restricted=True).exclude(pk__in=restricted_grants(user)).values("pk")
 
 
+def restricted_people_grants(user):
+    """The restricted people granted to `user` (a subquery, like `restricted_grants`)."""
+    from .models import PersonUserObjectPermission
+
+    return PersonUserObjectPermission.objects.filter(
+        user_id=user.pk, permission__codename="view_person", permission__content_type__app_label="contacts",
+    ).values("content_object_id")
+
+
+def _people_hidden_from(user):
+    """The restricted people not granted to `user` (the few restricted people: their own partial index)."""
+    return Person.objects.filter(restricted=True).exclude(pk__in=restricted_people_grants(user)).values("pk")
+
+
+def _contacts_naming_hidden_people(user):
+    """The contacts naming a restricted person not granted to `user`: by the subjects' person index, from the few
+    hidden people."""
+    return ContactSubject.objects.filter(person_id__in=_people_hidden_from(user)).values("contact_id")
+
+
 def visible_through(user, path: str, *, model=None) -> Q:
     """The same rule as `contacts_visible_to`, for rows that reach their contact through `path` ("contact",
-    "enquiry__contact").
+    "enquiry__contact"; "pk" for contacts themselves): neither a restricted contact nor one naming a restricted
+    person, unless granted. Two small NOT IN subqueries, each over the few restricted records.
 
     Given the rows' `model`, a longer path leaves out the rows whose first step is among the few rows that reach a
     hidden contact (`enquiry_id NOT IN (the enquiries on hidden contacts)`): no join to the first step's table,
     which PostgreSQL would otherwise hash whole (every enquiry, to list a few thousand requests)."""
     if not is_mash_staff(user):
         return Q(pk__in=[])
-    hidden = _hidden_from(user)
+    hidden, naming = _hidden_from(user), _contacts_naming_hidden_people(user)
     if model is not None and "__" in path:
         first, rest = path.split("__", 1)
-        through = model._meta.get_field(first).related_model._default_manager.filter(**{f"{rest}__in": hidden})
+        through = model._meta.get_field(first).related_model._default_manager.filter(
+            Q(**{f"{rest}__in": hidden}) | Q(**{f"{rest}__in": naming}))
         return ~Q(**{f"{first}__in": through.values("pk")})
-    return ~Q(**{f"{path}__in": hidden})
+    return ~Q(**{f"{path}__in": hidden}) & ~Q(**{f"{path}__in": naming})
+
+
+def person_visible(user) -> Q:
+    """The rule for people: MASH staff see people, a restricted person only with a grant."""
+    if not is_mash_staff(user):
+        return Q(pk__in=[])
+    return ~Q(pk__in=_people_hidden_from(user))
+
+
+def people_hidden_from(user) -> QuerySet[Person]:
+    """The restricted people `user` may not see: what a match or a search may say only "a restricted record may
+    match" about (contacts.matching, contacts.search)."""
+    return Person.objects.filter(pk__in=_people_hidden_from(user))
 
 
 def ratings_visible_to(user) -> QuerySet[Rating]:
@@ -68,9 +105,10 @@ def ratings_visible_to(user) -> QuerySet[Rating]:
 
 
 def people_visible_to(user) -> QuerySet[Person]:
+    """MASH staff see people; a restricted person only with a grant (`person_visible`)."""
     if not is_mash_staff(user):
         return Person.objects.none()
-    return Person.objects.all()
+    return Person.objects.filter(person_visible(user))
 
 
 def get_contact_for_user(user, reference: str) -> Contact:
@@ -162,7 +200,8 @@ def match_candidates(contact: Contact, *, user) -> dict[int, list[matching.Candi
                                     date_of_birth=s.person.date_of_birth, nhs_number=s.person.nhs_number,
                                     postcode=s.person.postcode) for s in subjects]
     found = matching.find_candidates_for(user=user, described=described, exclude_ids=on_contact)
-    return {s.person_id: candidates for s, candidates in zip(subjects, found, strict=True) if candidates}
+    return {s.person_id: candidates for s, candidates in zip(subjects, found, strict=True)
+            if candidates or candidates.restricted}
 
 
 def mash_screeners():

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from mash import deadlines, notify
@@ -800,6 +800,41 @@ def contact_restrict(*, actor, contact: Contact, reason: str, users) -> Contact:
     return contact
 
 
+def person_restrict(*, actor, person: Person, reason: str, users) -> Person:
+    """A manager restricts a person (e.g. a member of staff's child) with a reason, naming who may see them: from
+    now on the person, and every contact naming them, is absent from every list, search, match, count, chronology
+    and export for everyone else (contacts.selectors.visible_through, person_visible); a match or search on them
+    says only "a restricted record may match: ask a manager". The manager keeps a grant. Audited (who was granted,
+    by id: no names in the log)."""
+    from guardian.shortcuts import assign_perm
+
+    from mash.access import Role, has_role, is_mash_staff
+
+    problems = Problems()
+    if not has_role(actor, Role.MANAGER):
+        problems.add(None, "Only a MASH manager restricts a record")
+    reason = (reason or "").strip()
+    if not reason:
+        problems.add("reason", "Say why this person is restricted")
+    elif len(reason) > 2000:
+        problems.add("reason", "Enter 2000 characters or fewer")
+    users = list(users)
+    if any(not (user.is_active and is_mash_staff(user)) for user in users):
+        problems.add("users", "Only active MASH staff can be named")
+    problems.raise_if_any()
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        granted = {actor.pk: actor, **{user.pk: user for user in users}}
+        for user in granted.values():
+            assign_perm("contacts.view_person", user, person)
+        if not person.restricted or person.restricted_reason != reason:
+            person.restricted, person.restricted_reason = True, reason
+            person.save(update_fields=["restricted", "restricted_reason"])
+        audit_record(actor=actor, action=ContactAction.PERSON_RESTRICTED, target=person,
+                     changes={"granted": sorted(granted), "reason": reason})
+    return person
+
+
 def contact_break_glass(*, actor, reference: str, reason: str) -> Contact:
     """A manager opens a restricted contact they were not granted, in an emergency, with a reason: they are granted
     it, the look is audited with the reason, and whoever restricted it (and its assigned screener) is told."""
@@ -815,17 +850,28 @@ def contact_break_glass(*, actor, reference: str, reason: str) -> Contact:
         problems.add("reason", "Say why you need to open this restricted record")
     problems.raise_if_any()
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().filter(reference=(reference or "").strip().upper(),
-                                                             restricted=True).first()
-        if contact is None:
+        contact = Contact.objects.select_for_update().filter(reference=(reference or "").strip().upper()).first()
+        # Restricted itself, or naming restricted people: break-glass opens the contact and those people.
+        people = list(Person.objects.filter(subject_of__contact=contact, restricted=True)) if contact else []
+        if contact is None or not (contact.restricted or people):
             raise DomainError("No restricted record has that reference", field="reference")
-        assign_perm("contacts.view_contact", actor, contact)
+        if contact.restricted:
+            assign_perm("contacts.view_contact", actor, contact)
+        for person in people:
+            assign_perm("contacts.view_person", actor, person)
         audit_record(actor=actor, action=ContactAction.CONTACT_BREAK_GLASS, target=contact,
-                     changes={"reason": reason})
+                     changes={"reason": reason, **({"people": sorted(p.pk for p in people)} if people else {})})
+        from django.contrib.contenttypes.models import ContentType
+
         from mash.models import AuditEvent
 
-        owners = set(AuditEvent.objects.filter(action=ContactAction.CONTACT_RESTRICTED, target_id=str(contact.pk))
-                     .exclude(actor=None).values_list("actor_id", flat=True))
+        restrictions = Q(action=ContactAction.CONTACT_RESTRICTED, target_type=ContentType.objects.get_for_model(
+            Contact), target_id=str(contact.pk))
+        if people:
+            restrictions |= Q(action=ContactAction.PERSON_RESTRICTED,
+                              target_type=ContentType.objects.get_for_model(Person),
+                              target_id__in=[str(p.pk) for p in people])
+        owners = set(AuditEvent.objects.filter(restrictions).exclude(actor=None).values_list("actor_id", flat=True))
         if contact.assigned_screener_id:
             owners.add(contact.assigned_screener_id)
         owners.discard(actor.pk)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("people/<int:pk>/returns/", views.person_census_facts, name="census_facts"),
     path("people/<int:pk>/looked-at/", views_looks.person_looks, name="person_looks"),
     path("<str:reference>/restrict/", views_restrict.contact_restrict, name="restrict"),
+    path("people/<int:pk>/restrict/", views_restrict.person_restrict, name="person_restrict"),
     path("break-glass/", views_restrict.break_glass, name="break_glass"),
     path("people/<int:pk>/chronology/", views_chronology.child_chronology, name="chronology"),
     path("people/<int:pk>/chronology/print/", views_chronology.child_chronology_print, name="chronology_print"),

@@ -59,10 +59,16 @@ def _resolve_matches(forms, user) -> bool:
             date_of_birth=data.get("date_of_birth"), nhs_number=data.get("nhs_number", ""),
             postcode=data.get("postcode", ""),
         )
+        # Candidates shown while recording are children's details drawn for this person: audited, one row each.
+        services.people_found(actor=user, people=[candidate.person for candidate in form.candidates])
         choice = data.get("match") or ""
         allowed = {"new", *[str(c.person.pk) for c in form.candidates]}
         if form.candidates and choice not in allowed:
             form.add_error(None, "This may be someone already known: choose who this is")
+            ok = False
+        elif form.candidates.restricted and choice not in allowed:
+            # Who it may be is not said: the screener asks a manager, then says whether this is a new person.
+            form.add_error(None, f"{matching.RESTRICTED_MAY_MATCH}, then choose who this is")
             ok = False
         elif choice not in allowed and choice not in ("", "new"):
             form.add_error(None, "Choose who this is from the list")
@@ -206,7 +212,6 @@ def contact_screen(request, reference: str):
     if contact.assigned_screener_id != request.user.pk:
         # Before anyone types: who has it (take it over with a reason), or take it first (contacts.views_work).
         return render(request, "contacts/screen_owner.html", {"contact": contact})
-    services.contact_record_view(actor=request.user, contact=contact, page="screening")
     return views_decisions.screening_page(request, contact, document)
 
 
@@ -227,7 +232,6 @@ def rating_decide(request, reference: str):
             return redirect(contact)
         return views_decisions.decide_page(request, contact, pending, form=form, return_form=ReturnForm(),
                                            status=400)
-    services.contact_record_view(actor=request.user, contact=contact, page="decide")
     return views_decisions.decide_page(request, contact, pending)
 
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from mash.forms import initial_from_data
 
-from . import guidance, selectors
+from . import guidance, selectors, services
 from .forms import RatingDecisionForm, ReturnForm, ScreeningForm
 from .views_drafts import draft_context
 
@@ -16,12 +16,14 @@ def facts(contact, user=None) -> dict:
 
 
 def screening_page(request, contact, document, *, form=None, status=200, suggest=False):
-    """The screening form with the facts, the rating guidance and the criteria's suggestion.
+    """The screening form with the facts, the rating guidance and the criteria's suggestion. Every drawing of it
+    (the first, a form shown again with its errors, the suggestion step) is an audited look at the contact.
 
     `form` None: a fresh form, filled from the person's draft if they kept one. `suggest`: the "Suggest a rating"
     step without JavaScript: the answers come back unjudged, with the suggested level and rating chosen where the
     screener has not chosen one.
     """
+    services.contact_record_view(actor=request.user, contact=contact, page="screening")
     hints = guidance.rating_hints(document)
     drafting = draft_context(request, "screening", contact, restore=form is None and not suggest)
     if suggest:
@@ -49,7 +51,8 @@ def screening_page(request, contact, document, *, form=None, status=200, suggest
 
 def decide_page(request, contact, pending, *, form=None, return_form=None, status=200):
     """The manager's decision: the facts and the screener's analysis, the proposed rating, and both forms (each
-    filled from the manager's own draft when the page opens afresh)."""
+    filled from the manager's own draft when the page opens afresh). Audited, however it is drawn."""
+    services.contact_record_view(actor=request.user, contact=contact, page="decide")
     hints = guidance.rating_hints(selectors.active_threshold_document())
     decide_drafts = draft_context(request, "decide", contact, restore=form is None)
     return_drafts = draft_context(request, "return", contact, restore=return_form is None)

@@ -19,6 +19,7 @@ from .views_drafts import draft_context
 
 
 def _form_page(request, contact, form, *, status=200, restore=False):
+    services.contact_record_view(actor=request.user, contact=contact, page="outcome")
     drafting = draft_context(request, "outcome", contact, restore=restore)
     if restore and drafting["draft_data"] is not None:
         form = OutcomeForm(initial=initial_from_data(OutcomeForm, drafting["draft_data"]))
@@ -30,6 +31,7 @@ def _form_page(request, contact, form, *, status=200, restore=False):
 
 
 def _preview_page(request, contact, form, sent):
+    services.contact_record_view(actor=request.user, contact=contact, page="outcome preview")
     team = form.cleaned_data.get("receiving_team")
     members = list(team.members.filter(is_active=True).order_by("pk")) if team is not None else []
     return render(request, "contacts/outcome_confirm.html", {

@@ -1,4 +1,4 @@
-"""A manager restricts a contact and names who may see it (issue 13)."""
+"""A manager restricts a contact or a person and names who may see it (issue 13)."""
 
 from django import forms
 from django.contrib import messages
@@ -38,6 +38,33 @@ def contact_restrict(request, reference: str):
         messages.success(request, f"{contact.reference} is restricted: only the people you named, and you, see it.")
         return redirect(contact)
     return render(request, "contacts/restrict.html", {"contact": contact, "form": form},
+                  status=400 if form.errors else 200)
+
+
+class PersonRestrictForm(RestrictForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Why is this person restricted?"
+        self.fields["reason"].help_text = (
+            "For example: a member of staff's child. The people you name below, and you, can see this person and "
+            "every contact naming them; anyone else searching or recording is told only that a restricted record "
+            "may match, and to ask a manager.")
+        self.fields["reason"].error_messages["required"] = "Say why this person is restricted"
+
+
+@require_http_methods(["GET", "POST"])
+def person_restrict(request, pk: int):
+    person = selectors.get_person_for_user(request.user, pk)
+    deny_unless(has_role(request.user, Role.MANAGER))
+    form = PersonRestrictForm(request.POST or None, actor=request.user,
+                              initial={"reason": person.restricted_reason})
+    if request.method == "POST" and form.is_valid() and run_service(
+            form, services.person_restrict, actor=request.user, person=person,
+            reason=form.cleaned_data["reason"], users=form.cleaned_data["users"]):
+        messages.success(request, f"{person} is restricted: only the people you named, and you, see them.")
+        return redirect(person)
+    services.person_record_view(actor=request.user, person=person)
+    return render(request, "contacts/restrict.html", {"person": person, "form": form},
                   status=400 if form.errors else 200)
 
 

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from mash.admin import AuditedConfigAdmin
+
 from .models import ReturnHeading
 
 
 @admin.register(ReturnHeading)
-class ReturnHeadingAdmin(SimpleHistoryAdmin):
+class ReturnHeadingAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
     """The headings of a return per agency kind (police: incidents, intelligence, ...). Until any is set for a
     kind, the defaults in enquiries.codes.DEFAULT_HEADINGS are used."""
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent import selectors as consent_selectors
+from contacts import services as contact_services
 from contacts.selectors import get_contact_for_user
 from mash.access import Role, deny_unless, has_role, is_mash_staff, require_role
 from mash.forms import run_service
@@ -198,6 +199,12 @@ def _ask_form(request, contact, asked=(), with_reason=True):
     return AskForm(_posted(request), subjects=subjects, position=position, asked=asked, with_reason=with_reason)
 
 
+def _open_page(request, contact, context, status=200):
+    """Opening an enquiry or asking more agencies: the page lists the contact's people (audited)."""
+    contact_services.contact_record_view(actor=request.user, contact=contact, page="enquiry")
+    return render(request, "enquiries/open.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def enquiry_open(request, reference: str):
     contact = get_contact_for_user(request.user, reference)
@@ -215,9 +222,9 @@ def enquiry_open(request, reference: str):
             messages.success(request, "Enquiry opened: each agency has been sent its request.")
             return redirect(f"{contact.get_absolute_url()}#enquiries")
         context["rows"] = form.bound_rows()
-        return render(request, "enquiries/open.html", context, status=400)
+        return _open_page(request, contact, context, status=400)
     context["rows"] = form.bound_rows()
-    return render(request, "enquiries/open.html", context)
+    return _open_page(request, contact, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,9 +241,9 @@ def enquiry_ask(request, pk: int):
             messages.success(request, "Requests sent.")
             return redirect(f"{contact.get_absolute_url()}#enquiries")
         context["rows"] = form.bound_rows()
-        return render(request, "enquiries/open.html", context, status=400)
+        return _open_page(request, contact, context, status=400)
     context["rows"] = form.bound_rows()
-    return render(request, "enquiries/open.html", context)
+    return _open_page(request, contact, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -266,6 +273,8 @@ def staff_request(request, pk: int):
     context["returns"] = list(info_request.returns.filter(status="submitted").select_related("submitted_by")
                               .order_by("-version"))
     context["manager"] = has_role(request.user, Role.MANAGER)
+    contact_services.contact_record_view(actor=request.user, contact=info_request.enquiry.contact,
+                                         page=f"information request to {info_request.agency}")
     return render(request, "enquiries/staff_request.html", context)
 
 

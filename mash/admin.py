@@ -1,12 +1,75 @@
 """Admin for the kernel's configuration (response windows, closure days) and its records (read-only)."""
 
+import datetime
+import decimal
+
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import deadlines
+from .audit import audit_record
 from .errors import DomainError
-from .models import ClosureDay, Escalation, ResponseWindow, SweepRun
+from .models import AuditAction, ClosureDay, Escalation, ResponseWindow, SweepRun
+
+
+def _plain(value):
+    """A configuration value as the audit row keeps it: plain JSON, text cut at 200 characters."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | datetime.timedelta):
+        return str(value)
+    return str(value)[:200]
+
+
+class AuditedConfigAdmin:
+    """Admin mixin for configuration (agencies, teams, thresholds, windows, the calendar, consent lists...): every
+    addition, change and deletion made in the admin writes an audit row in the admin's own transaction: who, which
+    record, and for a change each changed field's value before and after (configuration only: no admin that
+    carries a child's details uses this). Related many-to-many fields are named, not listed. An admin whose saving
+    or deleting goes through a service overrides `config_save` / `config_delete`, not save_model / delete_model."""
+
+    def config_save(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+
+    def config_delete(self, request, obj):
+        super().delete_model(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj)._default_manager.filter(pk=obj.pk).first() if change and obj.pk else None
+        self.config_save(request, obj, form, change)
+        if obj.pk is None:
+            return  # refused (the subclass said why)
+        fields = {}
+        for name in form.changed_data:
+            try:
+                field = obj._meta.get_field(name)
+            except FieldDoesNotExist:  # a form-only field: nothing stored
+                continue
+            if field.many_to_many:
+                fields[name] = "changed"
+            elif before is not None:
+                fields[name] = [_plain(getattr(before, field.attname)), _plain(getattr(obj, field.attname))]
+            else:
+                fields[name] = [None, _plain(getattr(obj, field.attname))]
+        audit_record(actor=request.user, action=AuditAction.CONFIG_CHANGED if change else AuditAction.CONFIG_ADDED,
+                     target=obj, changes={"model": obj._meta.label_lower, "fields": fields})
+
+    def delete_model(self, request, obj):
+        self._audit_deleted(request, [obj])
+        self.config_delete(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._audit_deleted(request, list(queryset))
+        super().delete_queryset(request, queryset)
+
+    @staticmethod
+    def _audit_deleted(request, objects):
+        for obj in objects:
+            audit_record(actor=request.user, action=AuditAction.CONFIG_DELETED, target=obj,
+                         changes={"model": obj._meta.label_lower, "id": str(obj.pk)})
 
 
 class ReadOnly:
@@ -27,8 +90,9 @@ class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ResponseWindow)
-class ResponseWindowAdmin(SimpleHistoryAdmin):
-    """Saving a change adds the window's next version; the one it replaces stays for the clocks using it."""
+class ResponseWindowAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
+    """Saving a change adds the window's next version; the one it replaces stays for the clocks using it (audited by
+    deadlines.window_revise; an addition by AuditedConfigAdmin)."""
 
     list_display = ["stage", "rating", "target", "target_unit", "limit", "unit", "second_level_minutes", "version",
                     "active", "effective_from"]
@@ -49,7 +113,7 @@ class ResponseWindowAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)  # AuditedConfigAdmin: audited
             return
         values = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
         try:
@@ -65,7 +129,7 @@ class ResponseWindowAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClosureDay)
-class ClosureDayAdmin(SimpleHistoryAdmin):
+class ClosureDayAdmin(AuditedConfigAdmin, SimpleHistoryAdmin):
     list_display = ["date", "reason"]
     date_hierarchy = "date"
     search_fields = ["reason"]

@@ -22,6 +22,11 @@ def register_actions(choices: type[models.TextChoices]) -> None:
         _ACTIONS[value] = label
 
 
+def registered_actions() -> dict[str, str]:
+    """Every registered action and its label (the audit search's kinds)."""
+    return dict(_ACTIONS)
+
+
 def action_label(value: str) -> str:
     return _ACTIONS.get(value, value)
 

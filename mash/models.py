@@ -25,6 +25,10 @@ class AuditAction(models.TextChoices):
     CLOCK_ESCALATED = "clock.escalated", "Breach escalated further"
     ESCALATION_ACKNOWLEDGED = "escalation.acknowledged", "Breach acknowledged"
     WINDOW_CHANGED = "window.changed", "Response window changed"
+    CONFIG_ADDED = "config.added", "Configuration added in the admin"
+    CONFIG_CHANGED = "config.changed", "Configuration changed in the admin"
+    CONFIG_DELETED = "config.deleted", "Configuration deleted in the admin"
+    AUDIT_SEARCHED = "audit.searched", "Audit log searched"
 
 
 class AuditEvent(models.Model):
@@ -53,6 +57,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id", "at"], name="audit_target_at"),
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            # The audit search (mash.audit_search): by kind, by the record's reference, newest first.
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            models.Index(fields=["target_label", "at"], name="audit_label_at"),
         ]
         # Append-only in the database (PostgreSQL; django-pgtrigger): UPDATE and DELETE are refused, whoever asks,
         # the app's own code included. The one way past it is `audit_rewrite()` below, for the retention job's

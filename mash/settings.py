@@ -185,10 +185,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes): per user name and address.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Lockout after repeated failures (django-axes): per user name at an address, and, against password spraying (a
+# few guesses at each of many accounts), per address across every user name it tries (mash.sign_in_limits).
+AXES_FAILURE_LIMIT_PER_ACCOUNT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT_PER_ADDRESS = env.int("AXES_FAILURE_LIMIT_PER_ADDRESS", default=20)
+AXES_FAILURE_LIMIT = "mash.sign_in_limits.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 # The address locked out is the client's, read behind these load balancers/proxies (addresses or networks,
 # comma-separated); none: REMOTE_ADDR, and X-Forwarded-For is never believed (mash.client_ip).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -56,6 +56,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("health/sweep/", views.sweep_health, name="sweep_health"),
+    path("audit/", views.audit_search, name="audit_search"),
     path("contacts/", include("contacts.urls")),
     path("", include("enquiries.urls")),  # the partner portal (partner/) and the MASH side of enquiries (enquiries/)
     path("consent/", include("consent.urls")),

@@ -135,3 +135,37 @@ def notifications_read(request):
         ids = [int(raw)]
     notify.notifications_mark_read(user=request.user, ids=ids)
     return redirect("notifications")
+
+
+# --- the audit search (administrators) --------------------------------------------------------------------------
+
+
+@require_GET
+@require_role(Role.ADMIN)
+def audit_search(request):
+    """Search the audit log by who, when, what kind and which record; a page at a time, newest first. The search is
+    itself audited."""
+    from urllib.parse import urlencode
+
+    from . import audit_search as search
+    from .audit import action_label
+
+    form = search.AuditSearchForm(request.GET or None)
+    page, status, query = None, 200, ""
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            page = search.audit_search(actor=request.user, user=data["username"], kind=data["kind"],
+                                       reference=data["reference"], date_from=data["date_from"],
+                                       date_to=data["date_to"], after=data["after"])
+            for row in page.rows:
+                row.label = action_label(row.action)
+            kept = request.GET.copy()
+            kept.pop("after", None)
+            query = kept.urlencode()
+            if page.next_after:
+                query = f"{query}&{urlencode({'after': page.next_after})}"
+        else:
+            status = 400
+    return render(request, "mash/audit_search.html", {"form": form, "page": page, "next_query": query},
+                  status=status)

@@ -71,6 +71,22 @@ assert contact in selectors.contacts_visible_to(screener)
 assert contact not in selectors.contacts_visible_to(screener2)
 person = contact.subjects.first().person
 assert client.get(f"/contacts/people/{person.pk}/looked-at/").status_code == 200
+# A restricted person: hidden with every contact naming them; a match says only that a restricted record may match.
+from contacts import matching  # noqa: E402
+
+other = make_contact(screener)
+child = other.subjects.first().person
+services.person_restrict(actor=manager_user, person=child, reason="Staff member's child.", users=[screener])
+assert other not in selectors.contacts_visible_to(screener2) and other in selectors.contacts_visible_to(screener)
+assert child not in selectors.people_visible_to(screener2)
+found = matching.find_candidates(user=screener2, first_name=child.first_name, last_name=child.last_name,
+                                 date_of_birth=child.date_of_birth)
+assert found.restricted and child not in [candidate.person for candidate in found]
+# The audit search, on SQLite.
+assert client.get("/audit/").status_code == 403  # a manager
+from mash.audit_search import audit_search  # noqa: E402
+
+assert audit_search(actor=User.objects.get(username="admin"), kind="contact.restricted").rows
 # The audit log's append-only trigger is PostgreSQL's: on SQLite the app's own path still writes.
 assert audit_record(actor=manager_user, action=AuditAction.WINDOW_CHANGED).pk
 assert AuditEvent.objects.filter(action="contact.restricted").exists()

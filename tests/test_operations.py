@@ -154,3 +154,40 @@ def test_no_runtime_files_are_committed():
     listed = subprocess.run(["git", "ls-files", "--", "control", "var"], cwd=ROOT, capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout == "", "runtime files belong under var/, which git ignores"
+
+
+def production_example() -> dict:
+    """.env.production.example's variables, as a deployer fills them in: its placeholders replaced (a long random
+    SECRET_KEY), nothing else changed."""
+    import secrets
+
+    values = {}
+    for line in (ROOT / ".env.production.example").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.partition("=")
+        values[name.strip()] = value.strip()
+    assert "change-me" in values["SECRET_KEY"]  # the example's placeholder, which start-up refuses
+    values["SECRET_KEY"] = secrets.token_urlsafe(60)
+    return values
+
+
+def test_check_deploy_is_clean_with_the_production_example():
+    """`manage.py check --deploy` with only what .env.production.example sets (and where the database and Redis
+    are): no warning at all."""
+    example = production_example()
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "DATABASE_URL", "REDIS_URL", "LANG")
+           if name in os.environ}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env={**env, **example}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_production_example_placeholder_secret_key_stops_start_up():
+    example = {**production_example(), "SECRET_KEY": "change-me-to-50-random-characters"}
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "DATABASE_URL", "REDIS_URL") if name in os.environ}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**env, **example},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "SECRET_KEY is a placeholder" in result.stderr

@@ -7,6 +7,7 @@ resolver (the Django admin aside: tests/test_access.py covers it). For each, the
 partner from each of two agencies, and the administrator.
 """
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -65,6 +66,7 @@ MATRIX = {
     "at-risk/<int:pk>/acknowledge/": ({"POST"}, mash_record(screener=DENIED), {"pk": "escalation"}),
     "notifications/": ({"GET"}, EVERYONE_SIGNED_IN, {}),
     "notifications/read/": ({"POST"}, EVERYONE_SIGNED_IN, {}),
+    "audit/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, admin=OK), {}),
     "health/sweep/": ({"GET"}, expect(DENIED, anonymous=SIGN_IN, manager=OK, admin=OK), {}),
     "contacts/": ({"GET"}, mash_only(), {}),
     "contacts/returned/": ({"GET"}, mash_only(), {}),
@@ -88,6 +90,7 @@ MATRIX = {
     "reports/referrals/<int:pk>/nfa/": ({"POST"}, mash_record(screener=DENIED), {"pk": "referral"}),
     "contacts/people/<int:pk>/looked-at/": ({"GET"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/<str:reference>/restrict/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
+    "contacts/people/<int:pk>/restrict/": ({"GET", "POST"}, mash_record(screener=DENIED), {"pk": "person"}),
     "contacts/break-glass/": ({"GET", "POST"}, mash_only(screener=DENIED), {}),
     "contacts/<str:reference>/": ({"GET"}, mash_record(), {"reference": "reference"}),
     "contacts/<str:reference>/screen/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
@@ -190,6 +193,50 @@ MATRIX.update({
     "retention/holds/<int:pk>/lift/": ({"POST"}, mash_only(screener=DENIED), {"pk": "hold"}),
     "retention/holds/person/<int:pk>/": ({"POST"}, mash_record(screener=DENIED), {"pk": "person"}),
 })
+
+
+# --- which pages show a child (issue 13): each of these writes an audit row for the persona named, who may see it.
+# Pages that show a contact's reference and nothing of the child (assigning, taking over, restricting, revising a
+# rating, the at-risk board and escalations, which name contacts by reference) are not marked; neither are forms
+# that show nothing recorded yet. `args` overrides the matrix's arguments (a contact in the state the page needs),
+# `query` is the address's query string, filled from the world (a search for the world's contact).
+@dataclass(frozen=True)
+class ShowsChild:
+    persona: str
+    args: dict = field(default_factory=dict)
+    query: str = ""
+
+
+SHOWS_CHILD = {
+    "contacts/": ShowsChild("screener"),
+    "contacts/returned/": ShowsChild("screener"),
+    "contacts/manage/": ShowsChild("manager"),
+    "contacts/mine/": ShowsChild("screener"),
+    "contacts/search/": ShowsChild("screener", query="q={reference}"),
+    "contacts/<str:reference>/": ShowsChild("screener"),
+    "contacts/<str:reference>/screen/": ShowsChild("screener", {"reference": "fresh_reference"}),
+    "contacts/<str:reference>/decide/": ShowsChild("manager"),
+    "contacts/<str:reference>/outcome/": ShowsChild("manager", {"reference": "rated_reference"}),
+    "contacts/people/<int:pk>/": ShowsChild("screener"),
+    "contacts/people/<int:pk>/returns/": ShowsChild("screener"),
+    "contacts/people/<int:pk>/chronology/": ShowsChild("screener"),
+    "contacts/people/<int:pk>/chronology/print/": ShowsChild("screener"),
+    "contacts/people/<int:pk>/looked-at/": ShowsChild("manager"),
+    "contacts/people/<int:pk>/restrict/": ShowsChild("manager"),
+    "consent/contact/<str:reference>/record/": ShowsChild("screener"),
+    "consent/contact/<str:reference>/propose/": ShowsChild("screener"),
+    "consent/contact/<str:reference>/decision-aid/": ShowsChild("screener"),
+    "consent/decisions/<int:pk>/": ShowsChild("manager"),
+    "consent/records/<int:pk>/withdraw/": ShowsChild("screener"),
+    "consent/people/<int:pk>/": ShowsChild("screener"),
+    "consent/people/<int:pk>/export/": ShowsChild("manager"),
+    "consent/people/<int:pk>/export.json": ShowsChild("manager"),
+    "enquiries/contact/<str:reference>/open/": ShowsChild("manager", {"reference": "rated_reference"}),
+    "enquiries/<int:pk>/ask/": ShowsChild("manager"),
+    "enquiries/requests/<int:pk>/": ShowsChild("screener"),
+    "enquiries/returns/<int:pk>/sensitive/": ShowsChild("manager"),
+    "partner/requests/<int:pk>/": ShowsChild("police"),
+}
 
 
 def routes(resolver=None, prefix=""):
@@ -398,3 +445,46 @@ def test_contact_page_query_count_does_not_grow_with_history(personas, client_fo
             children=[services.SubjectInput(first_name="x", last_name="y", person_id=child.pk)],
         )
     assert count_queries(client, path) == few
+
+
+def test_pages_that_show_a_child_are_marked_for_people_who_may_see_them():
+    assert set(SHOWS_CHILD) - set(MATRIX) == set(), "pages marked as showing a child that are not in the matrix"
+    for route, look in SHOWS_CHILD.items():
+        methods, decisions, _ = MATRIX[route]
+        assert "GET" in methods and decisions[look.persona] == OK, route
+
+
+@pytest.fixture
+def child_world(personas, world):
+    """The matrix's world, and contacts in the states some pages need: one awaiting screening by its screener,
+    one returned to them, one rated and awaiting its outcome."""
+    from reports.tests.helpers import contact_awaiting_outcome
+
+    fresh = make_contact(personas.screener)
+    services.contact_assign(actor=personas.manager, contact=fresh, screener=personas.screener)
+    returned = make_contact(personas.screener)
+    propose(returned, personas.screener)
+    services.rating_return(actor=personas.manager, contact=returned, comments="Check the school's account.")
+    return {**world, "fresh_reference": fresh.reference,
+            "rated_reference": contact_awaiting_outcome(personas).reference}
+
+
+@pytest.mark.parametrize("route", sorted(SHOWS_CHILD), ids=lambda r: "/" + r)
+def test_every_page_that_shows_a_child_is_audited(personas, child_world, client, route):
+    """"Every view in the permission matrix that shows a child writes an audit row": the page drawn for someone
+    allowed it leaves at least one row naming them as the actor."""
+    from mash.models import AuditEvent
+
+    look = SHOWS_CHILD[route]
+    _, _, args = MATRIX[route]
+    user = {"screener": personas.screener, "manager": personas.manager,
+            "police": personas.police_partner}[look.persona]
+    client.force_login(user)
+    path = _path(route, {**args, **look.args}, child_world)
+    if look.query:
+        path += "?" + look.query.format(**child_world)
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = client.get(path)
+    assert response.status_code == 200, f"{path} -> {response.status_code}"
+    written = AuditEvent.objects.filter(pk__gt=before, actor=user).values_list("action", flat=True)
+    assert list(written), f"{look.persona} GET {path} showed a child and wrote no audit row"

@@ -34,7 +34,7 @@ def test_wrong_password_shows_a_message(personas, client):
 
 
 def test_account_locks_after_repeated_failures(personas, client, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.AXES_FAILURE_LIMIT_PER_ACCOUNT):
         sign_in(client, "screener", "wrong")
     # Even the right password is refused while locked.
     response = sign_in(client, "screener", PASSWORD)

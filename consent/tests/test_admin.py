@@ -31,3 +31,18 @@ def test_an_administrator_edits_the_lists_with_history_and_cannot_delete_a_basis
 def test_the_lists_are_not_for_mash_staff(personas, client_for):
     client = client_for(personas.manager)
     assert client.get("/admin/consent/lawfulbasis/").status_code == 302  # not staff: sent to the admin sign-in
+
+
+def test_a_consent_list_change_in_the_admin_is_audited(personas, client_for):
+    from mash.models import AuditEvent
+
+    reason = SharingReason.objects.filter(active=True).first()
+    client = client_for(personas.admin)
+    page = client.get(f"/admin/consent/sharingreason/{reason.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name) for name in form.fields}
+    data = {k: ("on" if v is True else v) for k, v in data.items() if v not in (None, False)}
+    data["label"] = reason.label + " (revised)"
+    assert client.post(f"/admin/consent/sharingreason/{reason.pk}/change/", data).status_code == 302
+    row = AuditEvent.objects.get(action="config.changed")
+    assert row.target_id == str(reason.pk) and row.changes["fields"]["label"][1].endswith("(revised)")

@@ -216,6 +216,9 @@ def test_matching_shows_candidates_with_reasons_and_never_merges(personas, clien
     assert first.status_code == 400 and Contact.objects.count() == 0
     html = first.content.decode()
     assert "This may be someone already known" in html and f'value="{existing.pk}"' in html
+    # A match look-up while recording shows a child's details: audited, by the child's own key.
+    assert AuditEvent.objects.filter(action="person.found", actor=personas.screener,
+                                     target_id=str(existing.pk)).count() == 1
     # Confirming a new person keeps both records apart: nothing is merged on its own.
     client.post("/contacts/new/", {**post, "children-0-match": "new"})
     assert Person.objects.count() == 2 and not Person.objects.filter(merged_into__isnull=False).exists()
