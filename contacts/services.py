@@ -773,31 +773,8 @@ def contact_restrict(*, actor, contact: Contact, reason: str, users) -> Contact:
     on it is absent from every list, search, match and count for everyone else (contacts.selectors
     .contacts_visible_to). The manager keeps a grant; so does its assigned screener, if named. Audited (who was
     granted, by id: no names in the log)."""
-    from guardian.shortcuts import assign_perm
-
-    from mash.access import Role, has_role, is_mash_staff
-
-    problems = Problems()
-    if not has_role(actor, Role.MANAGER):
-        problems.add(None, "Only a MASH manager restricts a record")
-    reason = (reason or "").strip()
-    if not reason:
-        problems.add("reason", "Say why this record is restricted")
-    users = list(users)
-    if any(not (user.is_active and is_mash_staff(user)) for user in users):
-        problems.add("users", "Only active MASH staff can be named")
-    problems.raise_if_any()
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        granted = {actor.pk: actor, **{user.pk: user for user in users}}
-        for user in granted.values():
-            assign_perm("contacts.view_contact", user, contact)
-        if not contact.restricted or contact.restricted_reason != reason:
-            contact.restricted, contact.restricted_reason = True, reason
-            contact.save(update_fields=["restricted", "restricted_reason"])
-        audit_record(actor=actor, action=ContactAction.CONTACT_RESTRICTED, target=contact,
-                     changes={"granted": sorted(granted), "reason": reason})
-    return contact
+    return _restrict(actor=actor, record=contact, reason=reason, users=users, noun="record",
+                     permission="contacts.view_contact", action=ContactAction.CONTACT_RESTRICTED)
 
 
 def person_restrict(*, actor, person: Person, reason: str, users) -> Person:
@@ -806,6 +783,13 @@ def person_restrict(*, actor, person: Person, reason: str, users) -> Person:
     and export for everyone else (contacts.selectors.visible_through, person_visible); a match or search on them
     says only "a restricted record may match: ask a manager". The manager keeps a grant. Audited (who was granted,
     by id: no names in the log)."""
+    return _restrict(actor=actor, record=person, reason=reason, users=users, noun="person",
+                     permission="contacts.view_person", action=ContactAction.PERSON_RESTRICTED)
+
+
+def _restrict(*, actor, record, reason: str, users, noun: str, permission: str, action):
+    """Restrict a contact or a person: a manager's reason, grants for the named MASH staff and the manager, in one
+    transaction with its audit row (who was granted, by id)."""
     from guardian.shortcuts import assign_perm
 
     from mash.access import Role, has_role, is_mash_staff
@@ -815,7 +799,7 @@ def person_restrict(*, actor, person: Person, reason: str, users) -> Person:
         problems.add(None, "Only a MASH manager restricts a record")
     reason = (reason or "").strip()
     if not reason:
-        problems.add("reason", "Say why this person is restricted")
+        problems.add("reason", f"Say why this {noun} is restricted")
     elif len(reason) > 2000:
         problems.add("reason", "Enter 2000 characters or fewer")
     users = list(users)
@@ -823,16 +807,15 @@ def person_restrict(*, actor, person: Person, reason: str, users) -> Person:
         problems.add("users", "Only active MASH staff can be named")
     problems.raise_if_any()
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=person.pk)
+        record = type(record).objects.select_for_update().get(pk=record.pk)
         granted = {actor.pk: actor, **{user.pk: user for user in users}}
         for user in granted.values():
-            assign_perm("contacts.view_person", user, person)
-        if not person.restricted or person.restricted_reason != reason:
-            person.restricted, person.restricted_reason = True, reason
-            person.save(update_fields=["restricted", "restricted_reason"])
-        audit_record(actor=actor, action=ContactAction.PERSON_RESTRICTED, target=person,
-                     changes={"granted": sorted(granted), "reason": reason})
-    return person
+            assign_perm(permission, user, record)
+        if not record.restricted or record.restricted_reason != reason:
+            record.restricted, record.restricted_reason = True, reason
+            record.save(update_fields=["restricted", "restricted_reason"])
+        audit_record(actor=actor, action=action, target=record, changes={"granted": sorted(granted), "reason": reason})
+    return record
 
 
 def contact_break_glass(*, actor, reference: str, reason: str) -> Contact:
