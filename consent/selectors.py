@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency
+from agencies.names import name_users
 from contacts.codes import CHILD_ROLES
 from contacts.models import Contact, ContactSubject, Person
 from contacts.selectors import contacts_visible_to, people_visible_to
@@ -241,13 +242,15 @@ def _anonymity() -> Exists:
 
 
 @functools.cache
-def _records_query(with_anonymity: bool) -> QuerySet[ConsentRecord]:
+def _records_query(with_anonymity: bool, with_given_by: bool) -> QuerySet[ConsentRecord]:
     """consent_records_for's query without the contact, built once a process (building it costs a third of what it
     costs to compile it, on every contact page)."""
     records = ConsentRecord.objects.all()
     if with_anonymity:
         records = records.annotate(referrer_anonymous=_anonymity())
-    return (records.select_related("given_by", "recorded_by", "withdrawal_recorded_by")
+    if with_given_by:
+        records = records.select_related("given_by")
+    return (records
             .annotate(open_flag=FilteredRelation("flags", condition=Q(flags__cleared_at__isnull=True)))
             .annotate(open_flag_id=F("open_flag__id"), open_flag_lost=F("open_flag__lost"),
                       open_flag_raised_at=F("open_flag__raised_at"))
@@ -259,20 +262,42 @@ def _decisions_query(with_anonymity: bool) -> QuerySet[SharingDecision]:
     decisions = SharingDecision.objects.all()
     if with_anonymity:
         decisions = decisions.annotate(referrer_anonymous=_anonymity())
-    return decisions.select_related("proposed_by", "decided_by").order_by()
+    return decisions.order_by()
 
 
 def consent_records_for(contact: Contact, *, with_anonymity: bool = False) -> list[ConsentRecord]:
     """The contact's consent records, oldest first, each with its open flag if it raised one that is not cleared
     yet (`open_flag_id`, `open_flag_lost`, `open_flag_raised_at`: a record raises one flag at most); with
-    `with_anonymity`, whether the referrer asked to stay anonymous (`referrer_anonymous`). One query."""
-    return sorted(_records_query(with_anonymity).filter(contact=contact), key=lambda r: (r.obtained_at, r.pk))
+    `with_anonymity`, whether the referrer asked to stay anonymous (`referrer_anonymous`). One query. Not joined:
+    the staff who recorded them (from the cache, agencies.names) and, when the contact's people come prefetched, who
+    gave it (one of them, nearly always: one more query for any who is not). Joining those cost half the panel."""
+    people = _prefetched_people(contact)
+    records = sorted(_records_query(with_anonymity, people is None).filter(contact=contact),
+                     key=lambda r: (r.obtained_at, r.pk))
+    if people is not None:
+        # Who gave it is nearly always named on the contact, whose people the contact page has read already.
+        missing = {r.given_by_id for r in records} - people.keys()
+        if missing:
+            people = {**people, **Person.objects.in_bulk(missing)}
+        for r in records:
+            r._state.fields_cache["given_by"] = people[r.given_by_id]
+    name_users(records, ("recorded_by", "withdrawal_recorded_by"))
+    return records
+
+
+def _prefetched_people(contact: Contact) -> dict[int, Person] | None:
+    """The people named on the contact by id, when its subjects come prefetched (the contact page); None otherwise."""
+    if "subjects" not in getattr(contact, "_prefetched_objects_cache", {}):
+        return None
+    return {s.person_id: s.person for s in contact.subjects.all()}
 
 
 def sharing_decisions_for(contact: Contact, *, with_anonymity: bool = False) -> list[SharingDecision]:
     """The contact's sharing decisions (proposed or decided), oldest first (`with_anonymity`: as above). One
-    query."""
-    return sorted(_decisions_query(with_anonymity).filter(contact=contact), key=lambda d: (d.proposed_at, d.pk))
+    query; who proposed and who decided from the cache, as above."""
+    decisions = sorted(_decisions_query(with_anonymity).filter(contact=contact), key=lambda d: (d.proposed_at, d.pk))
+    name_users(decisions, ("proposed_by", "decided_by"))
+    return decisions
 
 
 def contact_children(contact: Contact) -> list[Person]:

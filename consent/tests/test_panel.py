@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from agencies.names import users_by_id
 from consent import selectors, services
 from consent.panel import contact_panel
 from contacts.selectors import get_contact_for_user
@@ -166,6 +167,7 @@ def test_the_anonymity_is_read_with_the_records_or_the_decisions_or_on_its_own(p
     request.user = personas.screener
     request.user.get_all_permissions()
     selectors.cached_signatories()  # read once, then from the cache
+    users_by_id([personas.screener.pk, personas.manager.pk])  # the staff a panel names: likewise (agencies.names)
 
     def panel_and_queries():
         prefetched = get_contact_for_user(personas.screener, contact.reference)
@@ -182,3 +184,23 @@ def test_the_anonymity_is_read_with_the_records_or_the_decisions_or_on_its_own(p
     assert panel_and_queries() == (True, 2)  # read with the decisions
     give_consent(personas.screener, contact)
     assert panel_and_queries() == (True, 2)  # read with the records
+
+
+def test_the_panel_names_who_gave_and_recorded_consent_without_joining_them(personas, client_for):
+    """Who gave consent is taken from the contact's people (read with the page), and the staff from the cache
+    (agencies.names); one who gave it but is no longer named on the contact (their record since merged away) is read
+    on their own, and every name is the right one."""
+    from contacts.models import ContactSubject, Person
+
+    contact = family_contact(personas.screener)
+    record = give_consent(personas.screener, contact)
+    decide_share(personas.manager, propose(personas.screener, contact, [personas.health]))
+    html = page(client_for(personas.manager), contact)
+    assert "For: Ava Brown, Leo Brown" in html
+    assert "Jane Brown" in html and "Recorded by Sam Screener" in html
+    assert "Proposed by Sam Screener" in html and "Decided by Mo Manager" in html
+    # The mother's entry on the contact now names another record: the consent still names her, read on its own.
+    other = Person.objects.create(first_name="Janet", last_name="Browne", date_of_birth=record.given_by.date_of_birth)
+    ContactSubject.objects.filter(contact=contact, person=record.given_by).update(person=other)
+    html = page(client_for(personas.manager), contact)
+    assert "Jane Brown" in html.split('data-testid="consent-records"')[1].split("</table>")[0]
