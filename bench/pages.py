@@ -183,13 +183,16 @@ def without_restricted_filter(call):
     return wrapped
 
 
-def seed_restricted() -> None:
-    """A few contacts and people restricted, granted to nobody benchmarked (as a staff member's family would be)."""
-    from contacts.models import Contact, Person
+def seed_restricted(references: list[str]) -> None:
+    """A few contacts and people restricted, granted to nobody benchmarked (as a staff member's family would be):
+    never the benchmarked contacts or anyone named on them, whose pages are timed."""
+    from contacts.models import Contact, ContactSubject, Person
 
-    contacts = list(Contact.objects.order_by("?").values_list("pk", flat=True)[:RESTRICTED_CONTACTS])
+    contacts = list(Contact.objects.exclude(reference__in=references).order_by("?")
+                    .values_list("pk", flat=True)[:RESTRICTED_CONTACTS])
     Contact.objects.filter(pk__in=contacts).update(restricted=True, restricted_reason="Bench")
-    people = list(Person.objects.order_by("?").values_list("pk", flat=True)[:RESTRICTED_PEOPLE])
+    named = ContactSubject.objects.filter(contact__reference__in=references).values("person_id")
+    people = list(Person.objects.exclude(pk__in=named).order_by("?").values_list("pk", flat=True)[:RESTRICTED_PEOPLE])
     Person.objects.filter(pk__in=people).update(restricted=True, restricted_reason="Bench")
 
 
@@ -346,7 +349,7 @@ def bench_size(n: int) -> list[dict]:
     if not references:
         raise SystemExit("No open contact with children with history: the seed is wrong")
     seed_consent(references)
-    seed_restricted()
+    seed_restricted(references)
     print(f"  {seed_requests():,} information requests", flush=True)
     partner = client_for(User.objects.get(username="bench_police"))
     cycle = iter(references * (RUNS + WARMUP))

@@ -9,9 +9,9 @@ name waits until the first commits or rolls back, then goes on. Different names 
 - **SQLite** (``make run``'s database): an upsert of the name's ``mash.NamedLock`` row. The write takes the
   database's write lock, which SQLite holds to the end of the transaction, so the second transaction waits (for
   the connection's busy timeout, 20 s in settings). SQLite has one write lock for the whole database, so on it
-  every name waits for every other; that is as coarse as SQLite is, and fine for one machine's demo. Take the
-  lock before anything else in the transaction: SQLite does not wait for the write lock in a transaction that
-  has already read, it fails with "database is locked" at once.
+  every name waits for every other; that is as coarse as SQLite is, and fine for one machine's demo. (Settings
+  open SQLite's transactions IMMEDIATE: each takes the write lock as it begins, so none fails with "database is
+  locked" for having read first.)
 """
 
 import hashlib

@@ -150,9 +150,16 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services open their own transactions
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default: let the worker and the web server share the file politely.
+    # The embedded default: let the worker, beat and the web server share the file politely. Each transaction takes
+    # the write lock when it begins (IMMEDIATE), so one that reads then writes waits its turn (up to `timeout`
+    # seconds) rather than failing at once with "database is locked" when another process is writing (SQLite cannot
+    # make a reading transaction wait for the write lock); in WAL mode the readers outside transactions are not
+    # held up by the writer.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
