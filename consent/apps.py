@@ -10,12 +10,18 @@ class ConsentConfig(AppConfig):
         from mash import access, site
         from mash.access import Role
 
-        from . import actions  # noqa: F401 (registers the consent audit actions)
-        from .panel import contact_panel, person_panel
+        from . import (
+            actions,  # noqa: F401 (registers the consent audit actions)
+            stamps,
+        )
+        from .panel import contact_panel_kept, panel_scopes, person_panel
         from .receivers import outcome_disclosures
 
         # After the contact's own sections, before anything enquiries adds.
-        site.add_panel("contact", "consent/_panel.html", context=contact_panel, order=10)
+        # Kept drawn under the versions of what it shows (consent.stamps raises the contact's consent version).
+        site.add_panel("contact", "consent/_panel_kept.html", context=contact_panel_kept, order=10,
+                       scopes=panel_scopes)
+        stamps.connect()
         site.add_panel("person", "consent/_person_panel.html", context=person_panel, order=10)
         outcome_decided.connect(outcome_disclosures, dispatch_uid="consent.outcome_disclosures")
         # The consent panel reads the signatories from the cache: any change to an agency or a health kind drops it.

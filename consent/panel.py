@@ -4,15 +4,19 @@ Registered with `mash.site.add_panel` from ConsentConfig.ready, so contacts impo
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from agencies.models import Agency, AgencyKind
 from contacts.codes import ReferralSource
+from contacts.stamps import STAMP as CONTACTS
 from mash.access import is_mash_staff
+from mash.polling import part
 
 from . import selectors
 from .codes import ConsentState, DecisionState
 from .models import ConsentRecord, ReferrerAnonymity
+from .stamps import consent_scope
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,28 @@ def contact_panel(request, contact) -> dict | None:
         "anonymous": anonymous,
         "people": subjects,
     }
+
+
+def contact_panel_kept(request, contact) -> dict | None:
+    """The consent panel as the contact page shows it: drawn (`contact_panel`) once for each version of what it is
+    drawn from, then kept (mash.polling.part): the contact and the people on it ("contacts"), its consent records,
+    flags, decisions and anonymity (`panel_scopes`), the user's permissions, and the agencies that signed the
+    agreement (from the cache, as the panel reads them). A contact page opened again, or after a change elsewhere,
+    costs a cache read for the panel; the first view after a change to its consent draws it, as before."""
+    if not is_mash_staff(request.user):
+        return None
+    agencies = selectors.cached_signatories()
+    vary = "|".join(f"{a.pk}:{a.name}:{a.is_health}" for a in agencies)
+
+    def draw() -> str:
+        return render_to_string("consent/_panel.html", {"panel": contact_panel(request, contact)}, request)
+
+    return {"html": part(request, f"consent-panel:{contact.pk}", panel_scopes(contact.reference), draw, vary=vary)}
+
+
+def panel_scopes(reference: str) -> list[str]:
+    """The versions the consent panel of the contact `reference` is drawn from."""
+    return [CONTACTS, consent_scope(reference)]
 
 
 def person_panel(request, person) -> dict | None:

@@ -225,7 +225,8 @@ class ContactSubject(models.Model):
     """A person named on a contact, in a role. One row per child per contact is what Ofsted counts."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="subjects")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="subject_of")
+    # Indexed with the contact (below), not alone: a person's contacts are read from the index without the table.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="subject_of", db_index=False)
     role = models.CharField(max_length=32, choices=SubjectRole.choices)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -233,6 +234,12 @@ class ContactSubject(models.Model):
         ordering = ["contact", "position"]
         constraints = [
             models.UniqueConstraint(fields=["contact", "person"], name="subject_once_per_contact"),
+        ]
+        indexes = [
+            # The contacts naming a person, from the index alone: the restricted-record filter on every list reads
+            # the contacts naming the few restricted people (contacts.selectors.hidden_contacts), a history the
+            # contacts of each person on a contact.
+            models.Index(fields=["person", "contact"], name="subject_person_contact"),
         ]
 
     def __str__(self):

@@ -187,6 +187,11 @@ def contact_detail(request, reference: str):
     return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
 
 
+# The versions the page's panels are kept drawn under (mash.site.add_panel's scopes), read with the user at the start
+# of the request (mash.principal): a panel unchanged since it was drawn costs no query to find so.
+contact_detail.poll_scopes = lambda request, reference: site.page_scopes("contact", reference)
+
+
 @require_http_methods(["GET", "POST"])
 def contact_screen(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)

@@ -194,6 +194,35 @@ def region(request, name: str, draw: Callable[[], str]) -> str:
     return html
 
 
+def part(request, name: str, scopes: Iterable[str], draw: Callable[[], str], *, vary: str = "") -> str:
+    """The HTML of a part of a page (e.g. a panel on a contact's page), drawn by `draw()` at most once for each version
+    of what it is drawn from (`scopes`, and the user's own: their row, groups, roles), for each second factor and CSRF
+    secret (its forms carry the token), then served from the cache for POLL_REGION_CACHE_SECONDS: the page opened
+    again costs a cache read for that part. The versions come with the user's, read at the start of the request
+    (mash.principal reads a page's `poll_scopes`), or in one query. `vary`: whatever else the part is drawn from that
+    no scope's version covers (configuration read from the cache). Nothing in the part may depend on the time."""
+    from django.core.cache import cache
+    from django.middleware.csrf import get_token
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    get_token(request)
+    if not settings.POLL_REGION_CACHE_SECONDS:
+        return draw()
+    user = request.user
+    keys = [*scopes, *_user_keys(user.pk)]
+    read = getattr(request, "mash_versions", None) or {}
+    versions = {key: read[key] for key in keys} if all(key in read for key in keys) else stamp_versions(keys)
+    etag = etag_for(user.pk, f"{connection.settings_dict['NAME']}:{name}", versions,
+                    request.session.get(DEVICE_ID_SESSION_KEY, ""))
+    secret = hashlib.blake2b(f"{request.META.get('CSRF_COOKIE', '')}|{vary}".encode(), digest_size=8).hexdigest()
+    key = f"mash.part:{name}:{etag.strip(chr(34))}:{secret}"
+    html = cache.get(key)
+    if html is None:
+        html = draw()
+        cache.set(key, html, settings.POLL_REGION_CACHE_SECONDS)
+    return html
+
+
 # --- middleware ---------------------------------------------------------------------------------------------------
 
 

@@ -151,7 +151,10 @@ def get_user(request):
     # own scopes when it refreshes itself (mash.polling.poll_etag): one query for them all.
     match = getattr(request, "resolver_match", None)
     scopes = getattr(match.func, "poll_scopes", None) if match is not None else None
-    page_keys = list(scopes) if isinstance(scopes, (list, tuple)) else []
+    if callable(scopes):  # the scopes of one record's page (e.g. a contact's: its reference's)
+        page_keys = list(scopes(request, *match.args, **match.kwargs))
+    else:
+        page_keys = list(scopes) if isinstance(scopes, (list, tuple)) else []
     versions = stamp_versions([user_scope_of(user_id), ROLES, inbox_scope_of(user_id), *page_keys])
     request.mash_versions = versions
     session_hash = session.get(HASH_SESSION_KEY) or ""

@@ -6,7 +6,7 @@ read what they registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .access import Role
@@ -81,18 +81,27 @@ class Panel:
     template: str
     context: Callable[..., dict | None]
     order: int
+    # The versions (mash.polling scopes) the panel is drawn from, given the page's key (a contact's reference): read
+    # with the user at the start of the request, so a panel kept drawn under them costs no query to check.
+    scopes: Callable[[str], Iterable[str]] | None = None
 
 
 _PANELS: list[Panel] = []
 
 
-def add_panel(page: str, template: str, *, context: Callable[..., dict | None], order: int) -> None:
+def add_panel(page: str, template: str, *, context: Callable[..., dict | None], order: int,
+              scopes: Callable[[str], Iterable[str]] | None = None) -> None:
     """Show `template` on `page` (e.g. "contact": the contact page) for whoever `context(request, obj)` returns a
     dict for (None: not shown to this person). An app adds its part of another app's page this way, so the page's
     app imports nothing of it (e.g. consent's panel on the contact page)."""
     _PANELS[:] = [p for p in _PANELS if (p.page, p.template) != (page, template)]
-    _PANELS.append(Panel(page, template, context, order))
+    _PANELS.append(Panel(page, template, context, order, scopes))
     _PANELS.sort(key=lambda p: (p.page, p.order, p.template))
+
+
+def page_scopes(page: str, key: str) -> list[str]:
+    """The scopes the panels on `page` about the object `key` names are drawn from (`add_panel(scopes=...)`)."""
+    return [scope for panel in _PANELS if panel.page == page and panel.scopes for scope in panel.scopes(key)]
 
 
 def panels(page: str, request, obj) -> list[dict]:

@@ -204,3 +204,59 @@ def test_the_panel_names_who_gave_and_recorded_consent_without_joining_them(pers
     ContactSubject.objects.filter(contact=contact, person=record.given_by).update(person=other)
     html = page(client_for(personas.manager), contact)
     assert "Jane Brown" in html.split('data-testid="consent-records"')[1].split("</table>")[0]
+
+
+def test_the_panel_is_kept_drawn_until_what_it_shows_changes(personas, client_for, settings,
+                                                            django_capture_on_commit_callbacks):
+    """The contact page keeps the consent panel drawn under the versions of what it shows (consent.panel
+    .contact_panel_kept): opened again, it reads no consent row; every change to the contact's consent, to the
+    people on it, to the agencies or to who is looking shows at once (each change committed, as in service: the
+    versions rise once it commits)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.models import BasisFlag
+
+    settings.POLL_REGION_CACHE_SECONDS = 90
+    manager = client_for(personas.manager)
+
+    def panel():
+        html = page(manager, contact)
+        return html.split('data-testid="consent-panel"')[1].split("</section>")[0]
+
+    def committed(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    contact = committed(family_contact, personas.screener)
+    assert "No consent recorded yet." in panel()
+    with CaptureQueriesContext(connection) as again:
+        panel()
+    consent_tables = ('"consent_consentrecord"', '"consent_sharingdecision"', '"consent_referreranonymity"')
+    assert not [q for q in again.captured_queries if any(t in q["sql"] for t in consent_tables)]  # kept
+    record = committed(give_consent, personas.screener, contact)
+    assert "No consent recorded yet." not in panel() and "Given" in panel()
+    committed(services.consent_withdraw, actor=personas.screener, record=record, withdrawn_at=timezone.now(),
+              method="phone")
+    assert "Withdrawn" in panel()
+    flag = BasisFlag.objects.filter(contact=contact, cleared_at__isnull=True).first()
+    if flag is not None:
+        assert 'data-testid="basis-flag"' in panel()
+        committed(services.basis_flag_clear, actor=personas.manager, flag=flag, note="Nothing was asked under it.")
+    assert 'data-testid="basis-flag"' not in panel()
+    decision = committed(propose, personas.screener, contact, [personas.health])
+    assert "Awaiting a manager" in panel() and "Decide<span" in panel()
+    committed(decide_share, personas.manager, decision)
+    assert "Decided by Mo Manager" in panel()
+    committed(services.referrer_anonymity_record, actor=personas.screener, contact=contact, note="On the phone.")
+    assert "they asked to stay anonymous" in panel()
+    # The people on the contact (the "contacts" version) and the agencies (configuration from the cache).
+    ava = person(contact, "Ava")
+    ava.first_name = "Avery"
+    committed(ava.save)
+    assert "What has been shared about Avery Brown" in panel()
+    personas.police.name = "Midshire Constabulary"
+    committed(personas.police.save)
+    assert "Midshire Constabulary" in panel()
+    # Who is looking: a screener gets their own panel (no decision to take), not the manager's kept one.
+    assert "Decide<span" not in page(client_for(personas.screener), contact)
