@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pgtrigger
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from simple_history.models import HistoricalChanges
@@ -41,7 +41,7 @@ from contacts.models import (
 )
 from enquiries.models import AgencyReturn, Enquiry, InformationRequest
 from mash.audit import audit_rewrite
-from mash.models import AuditEvent, Escalation, Notification
+from mash.models import AuditEvent, Escalation, Notification, Stamp
 from reports.models import Referral
 
 from .models import DestructionReview, LegalHold
@@ -306,6 +306,10 @@ def destroy_contact(contact: Contact) -> Destroyed:
                if named.search(n.subject) or named.search(n.body)]
         _delete_messages(destroyed, Q(pk__in=ids))
     destroyed.counts["audit rows cleared"] = _scrub_audit(destroyed)
+    # The versions of what pages drew about it, kept under scopes named by its reference (a contact's consent,
+    # consent.stamps): deleted once the commit has run the deletions' own raising of them, which would make them anew.
+    reference = contact.reference
+    transaction.on_commit(lambda: Stamp.objects.filter(key__endswith=f":{reference}").delete())
     return destroyed
 
 
