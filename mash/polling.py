@@ -114,6 +114,12 @@ def _user_keys(user_id) -> list[str]:
     return [user_scope_of(user_id), ROLES]
 
 
+def _versions(request, keys: list[str]) -> dict[str, int]:
+    """The versions of `keys`: as read with the user this request (mash.principal), or in one query."""
+    read = getattr(request, "mash_versions", None) or {}
+    return {key: read[key] for key in keys} if all(key in read for key in keys) else stamp_versions(keys)
+
+
 def poll_etag(request, keys: Iterable[str]) -> str:
     """The version of what `request` would draw (`etag_for`): one query, or none when the versions were read with
     the user this request (mash.principal reads the page's scopes with the user's own)."""
@@ -123,8 +129,7 @@ def poll_etag(request, keys: Iterable[str]) -> str:
     signed_in = user is not None and user.is_authenticated
     keys = [*keys, *_user_keys(user.pk)] if signed_in else list(keys)
     device_id = request.session.get(DEVICE_ID_SESSION_KEY, "") if signed_in else ""
-    read = getattr(request, "mash_versions", None) or {}  # read with the user (mash.principal), this request
-    versions = {key: read[key] for key in keys} if all(key in read for key in keys) else stamp_versions(keys)
+    versions = _versions(request, keys)
     return etag_for(user.pk if signed_in else "", request.get_full_path(), versions, device_id)
 
 
@@ -171,6 +176,17 @@ def polled(keys: Iterable[str] | Callable[..., Iterable[str]], *, allowed: Calla
 # --- drawing a refreshing region once a version and a minute ------------------------------------------------------
 
 
+def _kept(key: str, draw: Callable[[], str]) -> str:
+    """The HTML kept in the cache under `key`, drawn by `draw()` and kept for POLL_REGION_CACHE_SECONDS if missing."""
+    from django.core.cache import cache
+
+    html = cache.get(key)
+    if html is None:
+        html = draw()
+        cache.set(key, html, settings.POLL_REGION_CACHE_SECONDS)
+    return html
+
+
 def region(request, name: str, draw: Callable[[], str]) -> str:
     """The HTML of a page's refreshing region, drawn by `draw()` at most once for each version of what it shows
     (the request's ETag: user, address, scopes' versions), each minute (the clocks' words count minutes) and each
@@ -178,7 +194,6 @@ def region(request, name: str, draw: Callable[[], str]) -> str:
     opened again, or by a refresh that found something new elsewhere in its scopes, costs a cache read."""
     import time
 
-    from django.core.cache import cache
     from django.middleware.csrf import get_token
 
     get_token(request)
@@ -187,11 +202,7 @@ def region(request, name: str, draw: Callable[[], str]) -> str:
         return draw()  # 0: no region cache at all
     secret = hashlib.blake2b(request.META.get("CSRF_COOKIE", "").encode(), digest_size=8).hexdigest()
     key = f"mash.region:{name}:{etag.strip(chr(34))}:{int(time.time() // 60)}:{secret}"
-    html = cache.get(key)
-    if html is None:
-        html = draw()
-        cache.set(key, html, settings.POLL_REGION_CACHE_SECONDS)
-    return html
+    return _kept(key, draw)
 
 
 def part(request, name: str, scopes: Iterable[str], draw: Callable[[], str], *, vary: str = "") -> str:
@@ -201,7 +212,6 @@ def part(request, name: str, scopes: Iterable[str], draw: Callable[[], str], *, 
     again costs a cache read for that part. The versions come with the user's, read at the start of the request
     (mash.principal reads a page's `poll_scopes`), or in one query. `vary`: whatever else the part is drawn from that
     no scope's version covers (configuration read from the cache). Nothing in the part may depend on the time."""
-    from django.core.cache import cache
     from django.middleware.csrf import get_token
     from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -210,17 +220,12 @@ def part(request, name: str, scopes: Iterable[str], draw: Callable[[], str], *, 
         return draw()
     user = request.user
     keys = [*scopes, *_user_keys(user.pk)]
-    read = getattr(request, "mash_versions", None) or {}
-    versions = {key: read[key] for key in keys} if all(key in read for key in keys) else stamp_versions(keys)
+    versions = _versions(request, keys)
     etag = etag_for(user.pk, f"{connection.settings_dict['NAME']}:{name}", versions,
                     request.session.get(DEVICE_ID_SESSION_KEY, ""))
     secret = hashlib.blake2b(f"{request.META.get('CSRF_COOKIE', '')}|{vary}".encode(), digest_size=8).hexdigest()
     key = f"mash.part:{name}:{etag.strip(chr(34))}:{secret}"
-    html = cache.get(key)
-    if html is None:
-        html = draw()
-        cache.set(key, html, settings.POLL_REGION_CACHE_SECONDS)
-    return html
+    return _kept(key, draw)
 
 
 # --- middleware ---------------------------------------------------------------------------------------------------
