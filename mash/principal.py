@@ -148,7 +148,8 @@ def get_user(request):
     if backend_path != MODEL_BACKEND or backend_path not in settings.AUTHENTICATION_BACKENDS:
         return auth.get_user(request)
     # With the versions the header's unread count is kept under (mash.notify.unread_count), and those of the page's
-    # own scopes when it refreshes itself (mash.polling.poll_etag): one query for them all.
+    # own scopes when it refreshes itself (mash.polling.poll_etag) or keeps parts drawn under them (mash.polling.part,
+    # e.g. a contact page's panels): one query for them all.
     match = getattr(request, "resolver_match", None)
     scopes = getattr(match.func, "poll_scopes", None) if match is not None else None
     if callable(scopes):  # the scopes of one record's page (e.g. a contact's: its reference's)
