@@ -169,7 +169,7 @@ AUTH_USER_MODEL = "agencies.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "mash.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache, written to both: a session ended is gone from both at once (mash.sessions).
     # Only with a cache every process shares: with one cache per process, a session signed out in one would live on
     # in another.
