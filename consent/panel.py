@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, AgencyKind
 from contacts.codes import ReferralSource
-from contacts.stamps import STAMP as CONTACTS
+from contacts.stamps import contact_scope
 from mash.access import is_mash_staff
 from mash.polling import part
 
@@ -132,7 +132,7 @@ def contact_panel(request, contact) -> dict | None:
 
 def contact_panel_kept(request, contact) -> dict | None:
     """The consent panel as the contact page shows it: drawn (`contact_panel`) once for each version of what it is
-    drawn from, then kept (mash.polling.part): the contact and the people on it ("contacts"), its consent records,
+    drawn from, then kept (mash.polling.part): the contact and the people on it ("contact:<ref>"), its consent records,
     flags, decisions and anonymity (`panel_scopes`), the user's permissions, and the agencies that signed the
     agreement (from the cache, as the panel reads them). A contact page opened again, or after a change elsewhere,
     costs a cache read for the panel; the first view after a change to its consent draws it, as before."""
@@ -148,8 +148,9 @@ def contact_panel_kept(request, contact) -> dict | None:
 
 
 def panel_scopes(reference: str) -> list[str]:
-    """The versions the consent panel of the contact `reference` is drawn from."""
-    return [CONTACTS, consent_scope(reference)]
+    """The versions the consent panel of the contact `reference` is drawn from: the contact and the people on it
+    (contacts.stamps raises the contact's scope for a change to either), and its consent."""
+    return [contact_scope(reference), consent_scope(reference)]
 
 
 def person_panel(request, person) -> dict | None:

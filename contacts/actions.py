@@ -37,3 +37,7 @@ class ContactAction(models.TextChoices):
 
 
 register_actions(ContactAction)
+
+# Looks, not steps of the work: left off a contact's timeline (or a much-viewed contact's steps would be crowded out).
+NOT_IN_TIMELINE = frozenset({ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.CONTACT_LISTED,
+                             ContactAction.DRAFT_SAVED, ContactAction.DRAFT_DISCARDED})

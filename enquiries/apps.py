@@ -64,13 +64,14 @@ class EnquiriesConfig(AppConfig):
     verbose_name = "MASH enquiries"
 
     def ready(self):
+        from contacts import stamps
         from contacts.chronology import register_source
         from contacts.signals import outcome_decided
         from mash import access, deadlines, notify, site
         from mash.access import Role
 
         from . import actions  # noqa: F401 (registers the audit actions)
-        from .models import InformationRequest
+        from .models import AgencyReturn, Enquiry, InformationRequest
         from .panel import contact_panel, enquiry_events, outcome_panel
         from .receivers import basis_withdrawn_flag, outcome_feedback
         from .selectors import requests_visible_to
@@ -91,9 +92,14 @@ class EnquiriesConfig(AppConfig):
         site.add_navigation("enquiries:board", "Enquiries", roles={Role.MANAGER}, order=25)
         site.set_home(Role.PARTNER, "enquiries:inbox")
         # After consent's panel (which says who may be asked).
-        site.add_panel("contact", "enquiries/_panel.html", context=contact_panel, order=20)
+        site.add_panel("contact", "enquiries/_panel.html", context=contact_panel, order=20,
+                       scopes=stamps.on_the_contact)
         site.add_panel("outcome", "enquiries/_outcome_panel.html", context=outcome_panel, order=20)
         register_source("enquiry", "MASH enquiries", enquiry_events, order=40)
+        # The panel is drawn from these: a change draws the contact's page again.
+        stamps.follow(Enquiry, lambda enquiry: enquiry.contact_id)
+        stamps.follow(InformationRequest, lambda request: request.enquiry.contact_id)
+        stamps.follow(AgencyReturn, lambda answer: answer.request.enquiry.contact_id)
         outcome_decided.connect(outcome_feedback, dispatch_uid="enquiries.outcome_feedback")
         try:
             from consent.signals import basis_withdrawn

@@ -8,9 +8,11 @@ htmx (which then leaves the page alone: no swap, no focus moved) or 304 Not Modi
 running the view. Otherwise the view draws the page as usual, with the ETag.
 
 A scope's version is raised after each commit that changes it (`stamp_bump`, on commit, once a transaction):
-apps bump their own scopes (contacts: any save of a contact, its people, ratings, screening or outcome); the
-kernel bumps "deadlines" for every save of a registered clocked model, each sweep batch and each acknowledged
-breach, and "user:<id>" when a user's groups change (an app that changes what a user may see bumps it too).
+apps bump their own scopes (contacts: "contacts" for any save of a contact, its people, ratings, screening or
+outcome, and one contact's, one person's and one match key's own scopes for the pages kept drawn: contacts.stamps);
+the kernel bumps "deadlines" for every save of a registered clocked model, each sweep batch and each acknowledged
+breach, and "user:<id>" when a user's groups, devices or per-record grants change (an app that changes what a user
+may see bumps it too).
 
 A background poll is not a person: it never extends the session (SessionActivityMiddleware marks the session
 for saving only on a person's own requests), so an idle session ends on time with a queue open. When the session
@@ -62,10 +64,8 @@ def stamp_bump(*keys: str) -> None:
     """Raise the versions of these scopes once the current transaction commits (at once outside one), once per
     transaction and scope however often it is asked. After the commit, so a refresh that sees the new version
     also sees the change."""
-    pending = getattr(connection, "_mash_stamps_pending", None)
-    if connection.in_atomic_block and pending is not None and any(
-            func is pending[1] for _, func, _ in connection.run_on_commit):
-        pending[0].update(keys)
+    if changes_pending():
+        connection._mash_stamps_pending[0].update(keys)
         return
     wanted: set[str] = set(keys)
 
@@ -75,6 +75,14 @@ def stamp_bump(*keys: str) -> None:
 
     connection._mash_stamps_pending = (wanted, bump)
     transaction.on_commit(bump, robust=True)
+
+
+def changes_pending() -> bool:
+    """Whether this connection's open transaction changed something whose scopes' versions are raised only at its
+    commit: what it draws now must not be kept (nor served from what was kept) under the versions before it."""
+    pending = getattr(connection, "_mash_stamps_pending", None)
+    return connection.in_atomic_block and pending is not None and any(
+        func is pending[1] for _, func, _ in connection.run_on_commit)
 
 
 def stamp_versions(keys: Iterable[str]) -> dict[str, int]:
@@ -177,9 +185,13 @@ def polled(keys: Iterable[str] | Callable[..., Iterable[str]], *, allowed: Calla
 
 
 def _kept(key: str, draw: Callable[[], str]) -> str:
-    """The HTML kept in the cache under `key`, drawn by `draw()` and kept for POLL_REGION_CACHE_SECONDS if missing."""
+    """The HTML kept in the cache under `key`, drawn by `draw()` and kept for POLL_REGION_CACHE_SECONDS if missing.
+    Drawn afresh, and not kept, while this connection's transaction holds changes not yet committed (their versions
+    are raised at the commit)."""
     from django.core.cache import cache
 
+    if changes_pending():
+        return draw()
     html = cache.get(key)
     if html is None:
         html = draw()
@@ -211,7 +223,9 @@ def part(request, name: str, scopes: Iterable[str], draw: Callable[[], str], *, 
     secret (its forms carry the token), then served from the cache for POLL_REGION_CACHE_SECONDS: the page opened
     again costs a cache read for that part. The versions come with the user's, read at the start of the request
     (mash.principal reads a page's `poll_scopes`), or in one query. `vary`: whatever else the part is drawn from that
-    no scope's version covers (configuration read from the cache). Nothing in the part may depend on the time."""
+    no scope's version covers (configuration read from the cache; the minute, for a part showing clocks). Nothing else
+    in the part may depend on the time. Never kept, nor served from the cache, while this connection's transaction
+    holds changes not yet committed (`changes_pending`)."""
     from django.middleware.csrf import get_token
     from django_otp import DEVICE_ID_SESSION_KEY
 

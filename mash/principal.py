@@ -104,7 +104,15 @@ def connect() -> None:
     post_delete.connect(_roles_changed, sender=Group, dispatch_uid="mash.principal.group_deleted")
     agency = user_model._meta.get_field("agency").related_model
     post_save.connect(_roles_changed, sender=agency, dispatch_uid="mash.principal.agency_saved")
+    from guardian.models import UserObjectPermissionBase
+
     for model in apps.get_models():
+        if issubclass(model, UserObjectPermissionBase):
+            # A per-record grant (django-guardian: a restricted record opened to a named person) changes what they
+            # may see: what was drawn for them before it is not what they see now.
+            post_save.connect(_device_changed, sender=model, dispatch_uid=f"mash.principal.grant.{model._meta.label}")
+            post_delete.connect(_device_changed, sender=model,
+                                dispatch_uid=f"mash.principal.grant_deleted.{model._meta.label}")
         if issubclass(model, Device):
             post_save.connect(_device_changed, sender=model, dispatch_uid=f"mash.principal.device.{model._meta.label}")
             post_delete.connect(_device_changed, sender=model,

@@ -99,9 +99,13 @@ def add_panel(page: str, template: str, *, context: Callable[..., dict | None], 
     _PANELS.sort(key=lambda p: (p.page, p.order, p.template))
 
 
-def page_scopes(page: str, key: str) -> list[str]:
-    """The scopes the panels on `page` about the object `key` names are drawn from (`add_panel(scopes=...)`)."""
-    return [scope for panel in _PANELS if panel.page == page and panel.scopes for scope in panel.scopes(key)]
+def page_scopes(page: str, key: str) -> list[str] | None:
+    """The scopes the panels on `page` about the object `key` names are drawn from (`add_panel(scopes=...)`); None
+    when a panel there did not say (the page cannot then be kept drawn as a whole)."""
+    panels = [panel for panel in _PANELS if panel.page == page]
+    if any(panel.scopes is None for panel in panels):
+        return None
+    return [scope for panel in panels for scope in panel.scopes(key)]
 
 
 def panels(page: str, request, obj) -> list[dict]:

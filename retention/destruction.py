@@ -286,7 +286,9 @@ def destroy_contact(contact: Contact) -> Destroyed:
     for historical in _historical_models_with("contact", Contact):  # anything of it deleted earlier, too
         destroyed.counts["history rows"] += historical.objects.filter(contact_id=c).delete()[0]
 
+    gone = set()
     for group in _people_to_destroy(person_ids):
+        gone |= group
         people = list(Person.objects.filter(pk__in=group))
         for person in people:
             strong, weak = _person_terms(person)
@@ -306,10 +308,12 @@ def destroy_contact(contact: Contact) -> Destroyed:
                if named.search(n.subject) or named.search(n.body)]
         _delete_messages(destroyed, Q(pk__in=ids))
     destroyed.counts["audit rows cleared"] = _scrub_audit(destroyed)
-    # The versions of what pages drew about it, kept under scopes named by its reference (a contact's consent,
-    # consent.stamps): deleted once the commit has run the deletions' own raising of them, which would make them anew.
-    reference = contact.reference
-    transaction.on_commit(lambda: Stamp.objects.filter(key__endswith=f":{reference}").delete())
+    # The versions of what pages drew about it, kept under scopes named by its reference (its page, its consent:
+    # contacts.stamps, consent.stamps) and by its people's ids: deleted once the commit has run the deletions' own
+    # raising of them, which would make them anew.
+    reference, people_scopes = contact.reference, [f"person:{pk}" for pk in gone]
+    transaction.on_commit(lambda: Stamp.objects.filter(Q(key__endswith=f":{reference}") | Q(key__in=people_scopes))
+                          .delete())
     return destroyed
 
 

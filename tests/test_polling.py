@@ -53,9 +53,14 @@ def test_versions_rise_after_commit_once_a_transaction(personas):
         contact = make_contact(personas.screener)  # a contact, its people, its subjects: many rows
         stamp_bump("contacts")
         assert stamp_versions(["contacts"]) == {"contacts": before["contacts"]}  # not before the commit
-        assert len([f for _, f, _ in connection.run_on_commit]) == 1
+        # One bump of the shared scopes, one of the contact's page and its people's, however many rows.
+        assert sorted(f.__qualname__ for _, f, _ in connection.run_on_commit) == [
+            "_resolve_later.<locals>.bump", "stamp_bump.<locals>.bump"]
+        page = [f"contact:{contact.reference}", *(f"person:{s.person_id}" for s in contact.subjects.all())]
+        assert set(stamp_versions(page).values()) == {0}
     after = stamp_versions(["contacts", "deadlines"])
     assert after["contacts"] > before["contacts"] and after["deadlines"] > before["deadlines"]
+    assert 0 not in stamp_versions(page).values()
     services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)
     assert stamp_versions(["contacts"])["contacts"] > after["contacts"]
 
