@@ -1,16 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mash import site
+from mash import polling, site
 from mash.access import deny_unless, require_perms
 from mash.audit import action_label, audit_trail
 from mash.errors import DomainError
 from mash.forms import add_domain_errors, initial_from_data, run_service
 
-from . import census, drafts, guidance, matching, selectors, services, views_decisions
-from .actions import ContactAction
+from . import census, drafts, guidance, matching, selectors, services, stamps, views_decisions
+from .actions import NOT_IN_TIMELINE
 from .codes import CHILD_ROLES, ContactState
 from .forms import (
     AdultFormSet,
@@ -27,10 +30,6 @@ from .forms import (
 )
 from .models import Person
 from .views_drafts import draft_context
-
-NOT_IN_TIMELINE = {ContactAction.CONTACT_VIEWED, ContactAction.PERSON_VIEWED, ContactAction.CONTACT_LISTED,
-                   ContactAction.DRAFT_SAVED,
-                   ContactAction.DRAFT_DISCARDED}
 
 
 def _answers_with_another_row(post):
@@ -180,16 +179,45 @@ def _detail_context(request, contact, **extra):
     }
 
 
+def _page_scopes(reference: str) -> list[str] | None:
+    """What a contact's page is drawn from, as far as its address says: the contact's own scope and what each panel
+    other apps put on it is drawn from (None: a panel did not say, so it is drawn each time)."""
+    panels = site.page_scopes("contact", reference)
+    # Not the clocks' own scope ("deadlines", raised by every save of any clocked row): the page is drawn again each
+    # minute, so the sweep's marks (Breached) show within one, as its clocks' words do.
+    return None if panels is None else [stamps.contact_scope(reference), *panels]
+
+
+def _content(request, contact, **extra) -> str:
+    return render_to_string("contacts/_contact_content.html", _detail_context(request, contact, **extra), request)
+
+
 @require_GET
 def contact_detail(request, reference: str):
-    contact = selectors.get_contact_for_user(request.user, reference)
+    """The contact's page. Each view checks access and is audited; what the page shows is kept drawn (mash.polling.
+    part) under the versions of everything it is drawn from: the contact and its timeline, its people and their other
+    contacts, who may be them, the panels', and the user's own; and for the minute (its clocks
+    count minutes) and the day (ages). A change to any of them draws it again, at once, for everyone."""
+    contact, people = selectors.contact_page_scopes(request.user, reference)  # its people's versions, read with it
     services.contact_record_view(actor=request.user, contact=contact)
-    return render(request, "contacts/contact_detail.html", _detail_context(request, contact))
+    scopes = _page_scopes(contact.reference)
+
+    def draw() -> str:
+        return _content(request, selectors.get_contact_for_user(request.user, reference))
+
+    if scopes is None:
+        html = draw()
+    else:
+        now = timezone.localtime()
+        request.mash_versions = {**(getattr(request, "mash_versions", None) or {}), **people}
+        html = polling.part(request, "contact-page", [*scopes, *people], draw,
+                            vary=f"{contact.reference}|{now:%Y-%m-%d %H:%M}")
+    return render(request, "contacts/contact_detail.html", {"contact": contact, "content": mark_safe(html)})  # noqa: S308
 
 
-# The versions the page's panels are kept drawn under (mash.site.add_panel's scopes), read with the user at the start
-# of the request (mash.principal): a panel unchanged since it was drawn costs no query to find so.
-contact_detail.poll_scopes = lambda request, reference: site.page_scopes("contact", reference)
+# The versions the page is kept drawn under, read with the user at the start of the request (mash.principal): a page
+# unchanged since it was drawn costs no query to find so (its people's are read with them: contact_page_scopes).
+contact_detail.poll_scopes = lambda request, reference: _page_scopes(reference) or []
 
 
 @require_http_methods(["GET", "POST"])
@@ -283,8 +311,9 @@ def pass_to_allocated(request, reference: str):
                                        contact=contact, **form.cleaned_data):
         messages.success(request, f"{contact.reference} passed to the allocated worker, who has been notified.")
         return redirect(contact)
-    return render(request, "contacts/contact_detail.html",
-                  _detail_context(request, contact, pass_form=form), status=400)
+    return render(request, "contacts/contact_detail.html", {
+        "contact": contact, "error": True, "content": mark_safe(_content(request, contact, pass_form=form))},  # noqa: S308
+        status=400)
 
 
 def _possible_duplicates(person: Person, user) -> list[matching.Candidate]:

@@ -74,6 +74,22 @@ poll = client.get("/contacts/manage/", headers={"HX-Request": "true", "MASH-Poll
                                                  "If-None-Match": page["ETag"]})
 assert poll.status_code == 204, poll.status_code
 
+# The contact page, kept drawn: its people's versions read with the access check in one statement (string keys made
+# in SQL as contacts.stamps makes them); a change to the child shows at once.
+from contacts.selectors import contact_page_scopes  # noqa: E402
+from contacts.stamps import match_scopes, person_scope  # noqa: E402
+
+child = green.subjects.get().person
+child.nhs_number = "9434765919"
+child.save()
+_, people = contact_page_scopes(manager, green.reference)
+keys = [person_scope(child.pk), *match_scopes(child.birth_key, child.nhs_number)]
+assert sorted(people) == sorted(keys) and people == stamp_versions(keys) and 0 not in people.values(), people
+assert "Ava Smith" in client.get(green.get_absolute_url()).content.decode()
+child.first_name = "Avery"
+child.save()
+assert "Avery Smith" in client.get(green.get_absolute_url()).content.decode()
+
 # The Red proposal's approval clock is swept.
 assert deadlines.sweep(now=timezone.now() + timedelta(minutes=31)).breaches >= 1
 assert Escalation.objects.filter(stage="rating_approval", rating="red", kind="breach").exists()
