@@ -16,7 +16,10 @@ bench users in (a session each, as the sign-in page would make), and runs wrk (D
     queue_page      GET /contacts/ as a screener: the screening queue, drawn in full
     queue_poll      the same address as htmx's background refresh when nothing changed: 204 from the versions
     manager_page    GET /contacts/manage/ as a manager: the approvals queue (Red first, the approval clocks)
-    contact_page    GET /contacts/<reference>/ as a manager, cycling over open contacts (each view audited)
+    contact_page    GET /contacts/<reference>/ as a manager, cycling over 200 open contacts, each opened once before
+                    and unchanged since: the access check, the audit row, the page kept drawn (contacts.views)
+    contact_page_drawn  the same over the other open contacts, none asked for before: every page drawn afresh,
+                    as the first view after a change to what it shows is
 
 Requests/s and p99 come from wrk's own report (--latency). Results are merged into bench/results.json and the
 section between the http markers of bench/README.md. Targets: unchanged polls >= 1,000/s; the queue page
@@ -47,7 +50,7 @@ DB_URL = os.environ.get("BENCH_PAGES_DATABASE_URL", "postgres://postgres@127.0.0
 # Production runs with Redis (the cache, sessions read from it, Celery's broker): so does gunicorn here.
 REDIS_URL = os.environ.get("BENCH_HTTP_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
-CASES = ["health", "queue_page", "queue_poll", "manager_page", "contact_page"]
+CASES = ["health", "queue_page", "queue_poll", "manager_page", "contact_page", "contact_page_drawn"]
 TARGETS = {"queue_poll": {"rps": 1000}, "queue_page": {"rps": 150, "p99_ms": 150}, "contact_page": {"rps": 150}}
 START, END = "<!-- http:start -->", "<!-- http:end -->"
 
@@ -167,12 +170,19 @@ def wrk(url: str, *, headers: dict, script: str | None = None, seconds: int = SE
 
 
 def contact_script(references: list[str]) -> str:
-    """A wrk script that asks for each open contact's page in turn (wrk's own request hook)."""
+    """A wrk script that asks for each contact's page in turn (wrk's own request hook), each of its threads starting
+    at its own place in the list (so that with more contacts than one run asks for, no two requests ask for the
+    same page)."""
     lines = ",".join(f'"/contacts/{ref}/"' for ref in references)
     path = Path(tempfile.mkstemp(suffix=".lua")[1])
     path.write_text(f"""
 paths = {{{lines}}}
 counter = 0
+local threads = 0
+setup = function(thread)
+  thread:set("counter", threads * math.floor(#paths / {THREADS}))
+  threads = threads + 1
+end
 request = function()
   counter = counter + 1
   return wrk.format("GET", paths[(counter % #paths) + 1])
@@ -198,6 +208,9 @@ def run() -> list[dict]:
     screener, manager = session_cookie("bench_screener"), session_cookie("bench_manager")
     references = list(Contact.objects.filter(state__in=["awaiting_approval", "awaiting_outcome"])
                       .order_by("id").values_list("reference", flat=True)[:200])
+    # Every other open contact, for the page drawn at each request: never asked for before, so none is kept.
+    others = list(Contact.objects.exclude(state="closed").exclude(reference__in=references)
+                  .order_by("id").values_list("reference", flat=True))
     connection.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -213,17 +226,25 @@ def run() -> list[dict]:
         if status != 204:
             raise SystemExit(f"an unchanged poll answered {status}, not 204")
         script = contact_script(references)
+        half = len(others) // 2
+        # The warm-up asks for the first half, the run for the second: every page the run asks for is drawn.
+        drawn_warm_up, drawn = contact_script(others[:half]), contact_script(others[half:])
         cases = {
             "health": (f"{base}/healthz", {}, None),
             "queue_page": (f"{base}/contacts/", {"Cookie": screener}, None),
             "queue_poll": (f"{base}/contacts/", poll, None),
             "manager_page": (f"{base}/contacts/manage/", {"Cookie": manager}, None),
             "contact_page": (base, {"Cookie": manager}, script),
+            "contact_page_drawn": (base, {"Cookie": manager}, drawn),
         }
         rows = []
         for case in CASES:
             url, case_headers, case_script = cases[case]
-            wrk(url, headers=case_headers, script=case_script, seconds=3)  # warm-up: workers, caches, connections
+            if case == "contact_page":  # each page opened once just before (kept for POLL_REGION_CACHE_SECONDS)
+                for reference in references:
+                    fetch(f"{base}/contacts/{reference}/", {"Cookie": manager})
+            warm_up = drawn_warm_up if case == "contact_page_drawn" else case_script
+            wrk(url, headers=case_headers, script=warm_up, seconds=3)  # warm-up: workers, caches, connections
             result = wrk(url, headers=case_headers, script=case_script)
             row = {"case": f"http_{case}", "contacts": N, **result, "connections": CONNECTIONS, "workers": WORKERS,
                    "seconds": SECONDS, "seed_seconds": round(seeded, 1)}
