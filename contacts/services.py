@@ -702,13 +702,15 @@ def _may_own(user) -> bool:
 
 def contact_assign(*, actor, contact: Contact, screener) -> Contact:
     """Give a contact to a screener: to oneself ("assign to me", only while nobody has it), or, by a manager, to
-    any screener or manager of the MASH (also from someone else). Audited; someone given a contact is told."""
+    any screener or manager of the MASH, themselves included (also from someone else). Audited; someone given a
+    contact is told, and so is the colleague who had it."""
     if screener is None:
         raise DomainError(rules.ASSIGNEE_MISSING, field="screener")
     if not _may_own(screener):
         raise DomainError(rules.ASSIGNEE_NOT_STAFF, field="screener")
+    manager = actor.has_perm("contacts.decide_rating")
     giving = screener.pk != actor.pk
-    if giving and not actor.has_perm("contacts.decide_rating"):
+    if giving and not manager:
         raise DomainError("Only a MASH manager can give a contact to someone else")
     with transaction.atomic():
         contact = _lock(contact)
@@ -717,7 +719,7 @@ def contact_assign(*, actor, contact: Contact, screener) -> Contact:
         previous = contact.assigned_screener
         if previous is not None and previous.pk == screener.pk:
             return contact  # already theirs: nothing to do
-        if previous is not None and not giving:
+        if previous is not None and not manager:  # a screener takes it over with a reason instead
             raise DomainError(f"{_owner_name(contact)} already has this contact: take it over with a reason if "
                               "you need to")
         contact.assigned_screener, contact.assigned_at = screener, timezone.now()

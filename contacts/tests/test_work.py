@@ -146,6 +146,13 @@ def test_a_manager_gives_a_contact_to_a_named_screener(personas, client_for):
     assert contact.assigned_screener == personas.screener2
     assert Notification.objects.filter(recipient=personas.screener2, kind="contact_assigned").exists()
     assert AuditEvent.objects.get(action="contact.assigned").actor == personas.manager
+    # The manager may give it to themselves too (the list offers them), from the screener who has it: who is told.
+    assert manager.post(url, {"screener": personas.manager.pk}).status_code == 302
+    contact.refresh_from_db()
+    assert contact.assigned_screener == personas.manager
+    assert Notification.objects.filter(recipient=personas.screener2, kind="contact_reassigned").exists()
+    assert [e.changes for e in AuditEvent.objects.filter(action="contact.assigned").order_by("pk")] == [
+        {"from": "", "to": "screener2"}, {"from": "screener2", "to": "manager"}]
 
 
 # --- the queues ----------------------------------------------------------------------------------------------
