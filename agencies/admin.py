@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -44,6 +46,16 @@ class RolesUserChangeForm(UserChangeForm):
         model = User
         fields = ["username", "first_name", "last_name", "email", "agency", "team", "job_title", "is_active"]
 
+    def clean(self):
+        cleaned = super().clean()
+        agency, roles = cleaned.get("agency"), cleaned.get("roles")
+        if agency is not None and roles is not None:
+            try:  # also when only the agency changed: a screener moved to the police keeps no MASH role
+                services.roles_fit(agency, [Role(value) for value in roles])
+            except DomainError as error:
+                self.add_error("roles", error.message)
+        return cleaned
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
@@ -83,8 +95,12 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and obj.pk == request.user.pk and "roles" in form.base_fields:
-            form.base_fields["roles"].disabled = True
-            form.base_fields["roles"].help_text = "You cannot change your own roles: ask another administrator."
+            # A copy: the field object is the declared one, shared by every form class built from it, and changing it
+            # in place disabled everyone's roles for the rest of the process once an administrator opened their own.
+            roles = copy.deepcopy(form.base_fields["roles"])
+            roles.disabled = True
+            roles.help_text = "You cannot change your own roles: ask another administrator."
+            form.base_fields["roles"] = roles
         return form
 
     def has_change_permission(self, request, obj=None):

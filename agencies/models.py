@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -62,3 +63,9 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.team_id is not None and self.agency_id is not None and self.team.agency_id != self.agency_id:
+            # A team receives outcomes and case summaries for its agency: a member of another agency would read them.
+            raise ValidationError({"team": f"Choose a team of {self.agency}: {self.team} belongs to another agency"})

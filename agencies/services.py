@@ -10,13 +10,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from mash.access import Role, has_role
+from mash.access import MASH_ROLES, Role, has_role
 from mash.audit import audit_record
 from mash.errors import DomainError
 from mash.principal import user_changed
 
 from .actions import UserAction
-from .models import User
+from .models import Agency, AgencyKind, User
 
 
 def _may_manage(actor: User, user: User, field: str | None = None) -> None:
@@ -28,6 +28,19 @@ def _may_manage(actor: User, user: User, field: str | None = None) -> None:
         raise DomainError("This is a break-glass account: only the break-glass account may change it", field=field)
 
 
+def roles_fit(agency: Agency, roles: Iterable[Role]) -> None:
+    """Whether a person of `agency` may hold `roles`. The hub's screeners and managers read every contact: they are
+    children's social care staff, and an agency partner (who sees only what is asked of their agency) is never also
+    one of them."""
+    roles = set(roles)
+    if Role.PARTNER in roles and roles & MASH_ROLES:
+        raise DomainError("An agency partner cannot also be a screener or MASH manager: those roles read every "
+                          "contact, a partner only what is asked of their agency", field="roles")
+    if roles & MASH_ROLES and agency.kind != AgencyKind.SOCIAL_CARE:
+        raise DomainError(f"Only children's social care staff can be screeners or MASH managers: {agency} is "
+                          f"{agency.get_kind_display().lower()}. Give them the agency partner role", field="roles")
+
+
 def user_roles_set(*, actor: User, user: User, roles: Iterable[str]) -> set[Role]:
     """Give `user` exactly these product roles (other groups, such as duty rotas, are left alone). An administrator
     is staff (the Django admin); nobody is made a superuser here."""
@@ -37,7 +50,8 @@ def user_roles_set(*, actor: User, user: User, roles: Iterable[str]) -> set[Role
         raise DomainError("Choose from the product's roles only", field="roles") from error
     _may_manage(actor, user, "roles")
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update().select_related("agency").get(pk=user.pk)
+        roles_fit(user.agency, wanted)
         before = {Role(name) for name in user.groups.filter(name__in=[r.value for r in Role])
                   .values_list("name", flat=True)}
         if before != wanted:

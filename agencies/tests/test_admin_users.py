@@ -50,6 +50,11 @@ def test_nobody_changes_their_own_roles_or_deactivates_themselves(personas, clie
     assert not AuditEvent.objects.filter(action="user.roles_changed").exists()
     with pytest.raises(DomainError):
         services.user_roles_set(actor=me, user=me, roles=["admin", "manager"])
+    # Their own page disabled the roles of that page only, not everyone's for the rest of the process.
+    other = client.get(f"/admin/agencies/user/{personas.screener.pk}/change/").content.decode()
+    assert "You cannot change your own roles" not in other
+    client.post(f"/admin/agencies/user/{personas.screener.pk}/change/", form_data(personas.screener, roles=["manager"]))
+    assert set(personas.screener.groups.values_list("name", flat=True)) == {"manager"}
 
 
 def test_only_product_roles_can_be_given(personas):
@@ -99,3 +104,36 @@ def test_the_admin_index_works_for_an_administrator_without_the_superuser_flag(p
     assert not personas.admin.is_superuser
     page = client_for(personas.admin).get("/admin/")
     assert page.status_code == 200 and "/admin/agencies/user/" in page.content.decode()
+
+
+def test_a_partner_is_never_also_hub_staff_nor_in_another_agencys_team(personas, client_for):
+    """Found walking the admin: a police partner could be made a MASH manager (and read every child's record), or put
+    in children's social care's child protection team (and be sent its outcomes and summaries)."""
+    from agencies.models import Team
+
+    client = client_for(personas.admin)
+    police = personas.police_partner
+    url = f"/admin/agencies/user/{police.pk}/change/"
+    for roles, message in [(["partner", "manager"], "An agency partner cannot also be a screener or MASH manager"),
+                           (["screener"], "Only children&#x27;s social care staff can be screeners")]:
+        response = client.post(url, form_data(police, roles=roles))
+        assert response.status_code == 200 and message in response.content.decode(), roles
+    team = Team.objects.create(agency=personas.social_care, name="Child protection team", receives_outcomes=True)
+    response = client.post(url, form_data(police, team=team.pk))
+    assert response.status_code == 200 and "belongs to another agency" in response.content.decode()
+    # A screener moved to the police keeps no MASH role: the agency change is refused with the roles it has.
+    response = client.post(f"/admin/agencies/user/{personas.screener.pk}/change/",
+                           form_data(personas.screener, agency=personas.police.pk))
+    assert response.status_code == 200 and "Only children&#x27;s social care staff" in response.content.decode()
+    police.refresh_from_db()
+    personas.screener.refresh_from_db()
+    assert police.team is None and set(police.groups.values_list("name", flat=True)) == {"partner"}
+    assert personas.screener.agency == personas.social_care
+    assert not AuditEvent.objects.filter(action="user.roles_changed").exists()
+    with pytest.raises(DomainError, match="cannot also be"):  # and the service, whoever calls it
+        services.user_roles_set(actor=personas.admin, user=police, roles=["partner", "screener"])
+    # What fits is saved: their own agency's team, the partner role.
+    own = Team.objects.create(agency=personas.police, name="Public protection unit")
+    assert client.post(url, form_data(police, team=own.pk)).status_code == 302
+    police.refresh_from_db()
+    assert police.team == own
