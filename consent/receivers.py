@@ -6,12 +6,13 @@ from .services import disclosure_record
 
 
 def outcome_disclosures(sender, *, contact, outcome, actor, referrer_told: str = "", receiving_team=None,
-                        allocated_worker=None, **kwargs) -> None:
-    """An outcome was decided: the receiving team got the summary, the referrer the outcome or an acknowledgement,
-    an allocated social worker the contact. Each is a disclosure about everyone named on the contact."""
+                        allocated_worker=None, team_told: int = 0, **kwargs) -> None:
+    """An outcome was decided: the receiving team got the summary (if anyone in it was sent it: a team with nobody
+    active was sent nothing, and the manager was told so before recording), the referrer the outcome or an
+    acknowledgement, an allocated social worker the contact. Each is a disclosure about everyone named on it."""
     people = [s.person for s in contact.subjects.select_related("person")]
     kind = outcome.get_kind_display()
-    if receiving_team is not None:
+    if receiving_team is not None and team_told:
         disclosure_record(
             actor=actor, contact=contact, about=people, to_team=receiving_team,
             basis=DisclosureBasis.OUTCOME_TO_RECEIVING_TEAM,

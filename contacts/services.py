@@ -552,7 +552,7 @@ def _close_with_outcome(*, actor, contact: Contact, kind: str, rationale: str, s
                           "referrer_told": feedback or "no e-mail address"})
     signals.outcome_decided.send(sender=Contact, contact=contact, outcome=outcome, actor=actor,
                                  referrer_told=feedback, receiving_team=receiving_team,
-                                 allocated_worker=allocated_worker)
+                                 allocated_worker=allocated_worker, team_told=len(sent.team))
     if sent.team:
         notify.notifications_queue(sent.team)
     return outcome

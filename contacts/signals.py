@@ -7,5 +7,6 @@ from django.dispatch import Signal
 
 # The outcome of a contact was decided and the contact closed. Sent by contacts.services with: contact, outcome,
 # actor, referrer_told ("outcome", "acknowledgement" or "": no address), receiving_team (a Team or None),
-# allocated_worker (the child's social worker the contact was passed to, or None).
+# allocated_worker (the child's social worker the contact was passed to, or None), team_told (how many of the
+# receiving team's members were sent it: 0 when it has nobody active, so nothing was shared with it).
 outcome_decided = Signal()

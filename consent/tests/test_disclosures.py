@@ -4,7 +4,7 @@ team, the outcome (or an acknowledgement) to the referrer, the contact passed to
 import pytest
 from django.db import DatabaseError, connection
 
-from agencies.models import Team
+from agencies.models import Team, User
 from consent.models import Disclosure
 from contacts import services as contact_services
 from contacts.models import ContactSubject, LevelOfNeed, Outcome, ThresholdCriterion
@@ -28,7 +28,9 @@ def approved(personas, **kwargs):
 
 @pytest.fixture
 def team(personas):
-    return Team.objects.create(agency=personas.social_care, name="Assessment team", receives_outcomes=True)
+    team = Team.objects.create(agency=personas.social_care, name="Assessment team", receives_outcomes=True)
+    User.objects.create_user(username="assessor", agency=personas.social_care, team=team, first_name="Ash")
+    return team
 
 
 def decide(personas, contact, team):
@@ -55,6 +57,17 @@ def test_the_outcome_writes_a_disclosure_to_the_team_and_to_the_referrer(persona
     assert outcome.referrer_feedback == "outcome"
     # Each is on the contact's timeline.
     assert AuditEvent.objects.filter(target_id=str(contact.pk), action="disclosure.recorded").count() == 2
+
+
+def test_a_team_with_nobody_active_was_sent_nothing_and_nothing_is_logged_as_shared_with_it(personas, team):
+    """Found walking the demo: its teams had no members; the preview said "Nothing: the team has no active members",
+    yet the child's "What has been shared" page listed the summary as shared with the team."""
+    team.members.update(is_active=False)
+    contact = approved(personas)
+    decide(personas, contact, team)
+    assert list(Disclosure.objects.filter(contact=contact).values_list("basis_kind", flat=True)) == [
+        "referrer_feedback"]
+    assert not Notification.objects.filter(kind="outcome_received").exists()
 
 
 def test_a_member_of_the_public_gets_an_acknowledgement_and_it_is_recorded_as_such(personas):
