@@ -78,6 +78,33 @@ def test_seed_demo_is_idempotent(settings):
 
 
 @pytest.mark.django_db
+def test_the_demo_families_are_not_each_others_matches_and_partners_are_told_the_real_deadline(settings):
+    """Found walking the demo: the three enquiry mothers shared an address, a postcode and a birthday, so every
+    enquiry contact offered the other families as possible matches; and the police were told the overdue request was
+    due four hours later than its page said."""
+    from django.utils import timezone
+
+    from contacts.matching import find_candidates
+    from contacts.models import Person
+    from enquiries.models import InformationRequest
+    from mash.models import Notification
+
+    settings.DEMO_MODE = True
+    call_command("seed_demo", stdout=StringIO())
+    mothers = {p.last_name: p for p in Person.objects.filter(first_name__in=["Gemma", "Blessing", "Mei"])}
+    assert set(mothers) == {"Wright", "Okoro", "Lee"}
+    for mother in mothers.values():
+        found = {c.person.last_name for c in find_candidates(
+            first_name=mother.first_name, last_name=mother.last_name, date_of_birth=mother.date_of_birth,
+            postcode=mother.postcode, nhs_number="")}
+        assert found <= {mother.last_name}, (mother, found)
+    for request in InformationRequest.objects.filter(due_at__isnull=False):
+        due = f"{timezone.localtime(request.due_at):%d %B %Y at %H:%M}"
+        for note in Notification.objects.filter(link=request.get_partner_url(), kind="information_request"):
+            assert due in note.body, (request.agency, due, note.body)
+
+
+@pytest.mark.django_db
 def test_seed_demo_refuses_outside_demo_mode(settings):
     settings.DEBUG = False
     settings.DEMO_MODE = False

@@ -27,14 +27,16 @@ from enquiries.models import InformationRequest
 from enquiries.selectors import headings_for
 from mash import deadlines
 from mash.codes import Stage
+from mash.models import Notification
 
 
-def _family(screener, *, surname, parent, children, concern, hours_ago):
-    kids = [SubjectInput(first_name=name, last_name=surname, date_of_birth=born, address="4 Mill Lane, Anytown",
-                         postcode="SW1A 1AA", role="subject_child" if i == 0 else "sibling")
+def _family(screener, *, surname, parent, parent_born, address, postcode, children, concern, hours_ago):
+    """One family at its own address (three mothers with one address and birthday matched each other)."""
+    kids = [SubjectInput(first_name=name, last_name=surname, date_of_birth=born, address=address,
+                         postcode=postcode, role="subject_child" if i == 0 else "sibling")
             for i, (name, born) in enumerate(children)]
-    adult = SubjectInput(first_name=parent, last_name=surname, date_of_birth=date(1988, 3, 9), role="parent_carer",
-                         address="4 Mill Lane, Anytown", postcode="SW1A 1AA")
+    adult = SubjectInput(first_name=parent, last_name=surname, date_of_birth=parent_born, role="parent_carer",
+                         address=address, postcode=postcode)
     return contact_services.contact_create(
         actor=screener, received_at=timezone.now() - timedelta(hours=hours_ago), channel=Channel.PHONE,
         referrer_name="Dana Fox", referrer_role="Health visitor", referrer_organisation="Anytown NHS Foundation Trust",
@@ -84,6 +86,19 @@ def _open(contact, manager, agencies, child, questions):
               for kind, question in questions.items()])
 
 
+def _told_then(request, *, was_due, asked):
+    """The police were told of the request when it was asked (four hours ago in the story), with the deadline it has
+    now: their inbox and notification must not say another time than the request's page."""
+    def when(moment):
+        return f"{timezone.localtime(moment):%d %B %Y at %H:%M}"
+
+    for note in Notification.objects.filter(link=request.get_partner_url(), kind="information_request"):
+        note.subject = note.subject.replace(when(was_due), when(request.due_at))
+        note.body = note.body.replace(when(was_due), when(request.due_at))
+        note.created_at = note.next_attempt_at = asked
+        note.save(update_fields=["subject", "body", "created_at", "next_attempt_at"])
+
+
 def _return(request, user, texts, brag, why, sensitive=""):
     headings = headings_for(request.agency)
     sections = {heading: texts[i] if i < len(texts) else "" for i, heading in enumerate(headings)}
@@ -112,7 +127,8 @@ class Command(BaseCommand):
                      "health": "GP registration, missed appointments, A&E attendances?",
                      "education": "Attendance this year, and any concerns the school has recorded?"}
 
-        wright = _family(screener, surname="Wright", parent="Gemma", hours_ago=6,
+        wright = _family(screener, surname="Wright", parent="Gemma", hours_ago=6, parent_born=date(1991, 6, 14),
+                         address="12 Orchard Close, Anytown", postcode="AN1 4RB",
                          children=[("Ruby", date(2017, 5, 2)), ("Alfie", date(2020, 1, 19))],
                          concern="Ruby told the health visitor that Mum's new partner shouts and throws things.")
         _approve(wright, screener, manager, "amber")
@@ -124,7 +140,8 @@ class Command(BaseCommand):
         services.request_decline(actor=users["school"], request=by_kind["education"],
                                  reason="Ruby is not on the roll of any Anytown school: she is home educated.")
 
-        okoro = _family(screener, surname="Okoro", parent="Blessing", hours_ago=10,
+        okoro = _family(screener, surname="Okoro", parent="Blessing", hours_ago=10, parent_born=date(1985, 11, 2),
+                        address="Flat 3, 41 Station Road, Anytown", postcode="AN2 7SR",
                         children=[("David", date(2014, 8, 30))],
                         concern="David was seen with a black eye and would not say how it happened.")
         _approve(okoro, screener, manager, "red")
@@ -132,15 +149,17 @@ class Command(BaseCommand):
         enquiry = _open(okoro, manager, agencies, child, questions)
         by_kind = {r.agency.kind: r for r in enquiry.requests.select_related("agency")}
         overdue = by_kind["police"]  # asked four hours ago: past its Red window of 3 clock hours
-        deadlines.clock_start(overdue, stage=Stage.INFORMATION_REQUEST, rating="red",
-                              started_at=timezone.now() - timedelta(hours=4))
+        was_due, asked = overdue.due_at, timezone.now() - timedelta(hours=4)
+        deadlines.clock_start(overdue, stage=Stage.INFORMATION_REQUEST, rating="red", started_at=asked)
         overdue.save()
+        _told_then(overdue, was_due=was_due, asked=asked)
         _return(by_kind["education"], users["school"],
                 ["Attendance 71% this term.", "Two marks and bruises logged since September."], "red",
                 "Injuries seen twice this term, with changing explanations.",
                 sensitive="The school counsellor's notes of what David said about home.")
 
-        lee = _family(screener, surname="Lee", parent="Mei", hours_ago=20,
+        lee = _family(screener, surname="Lee", parent="Mei", hours_ago=20, parent_born=date(1995, 2, 23),
+                      address="7 Willow Walk, Anytown", postcode="AN3 2WW",
                       children=[("Sophie", date(2019, 10, 11))],
                       concern="Nursery worried that Sophie is often collected late and hungry.")
         _approve(lee, screener, manager, "green")
