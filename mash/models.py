@@ -125,13 +125,15 @@ class ResponseWindow(models.Model):
                 fields=["stage", "rating"], condition=Q(active=True), name="window_one_active_per_stage_rating",
                 violation_error_message="There is already an active window for this stage and rating: change it.",
             ),
-            models.CheckConstraint(condition=Q(limit__gt=0), name="window_limit_positive"),
+            models.CheckConstraint(condition=Q(limit__gt=0), name="window_limit_positive",
+                                   violation_error_message="The limit must be more than 0."),
             models.CheckConstraint(
                 condition=Q(target__isnull=True) | (Q(target__gt=0) & (~Q(target_unit="") | Q(target__lt=F("limit")))),
                 name="window_target_before_limit",
                 violation_error_message="The target must be more than 0 and less than the limit.",
             ),
-            models.CheckConstraint(condition=Q(day_start__lt=F("day_end")), name="window_day_start_before_end"),
+            models.CheckConstraint(condition=Q(day_start__lt=F("day_end")), name="window_day_start_before_end",
+                                   violation_error_message="The working day must start before it ends."),
         ]
 
     def __str__(self):

@@ -153,6 +153,14 @@ def test_admin_change_saves_a_new_version(personas, client):
     window = deadlines.window_for("brag_response", "amber")
     url = f"/admin/mash/responsewindow/{window.pk}/change/"
     assert client.get(url).status_code == 200
+    # Bad values get the rule in words, not the name of a database constraint; nothing changes.
+    for limit, day_end, message in [("0", "17:00", "The limit must be more than 0."),
+                                    ("30", "08:00", "The working day must start before it ends.")]:
+        response = client.post(url, {"target": "", "target_unit": "", "limit": limit, "unit": "clock_hours",
+                                     "day_start": "09:00", "day_end": day_end, "second_level_minutes": "45"})
+        html = response.content.decode()
+        assert response.status_code == 200 and message in html and "Constraint" not in html, limit
+    assert deadlines.window_for("brag_response", "amber").pk == window.pk
     response = client.post(url, {
         "target": "20", "target_unit": "", "limit": "30", "unit": "clock_hours", "day_start": "09:00",
         "day_end": "17:00", "second_level_minutes": "45",
