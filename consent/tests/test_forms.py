@@ -243,6 +243,7 @@ def test_the_proposer_sees_four_eyes_and_cannot_decide(personas, world, client_f
     client = client_for(personas.manager)
     page = client.get(f"/consent/decisions/{decision.pk}/")
     assert "another manager must decide it (four eyes)" in page.content.decode()
+    assert "Record the decision" not in page.content.decode()  # no form to fill in only to be refused
     response = client.post(f"/consent/decisions/{decision.pk}/", {"outcome": "share", "lawful_basis": basis().pk})
     assert response.status_code == 400
     assert "You proposed this, so another manager must decide it (four eyes)" in response.content.decode()
