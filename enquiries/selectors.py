@@ -10,7 +10,8 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from contacts.models import Contact
+from consent import selectors as consent_selectors
+from contacts.models import Contact, Person
 from contacts.selectors import visible_through
 from mash.access import Role, has_role, is_mash_staff
 
@@ -81,6 +82,73 @@ def get_return_for_staff(user, pk: int) -> AgencyReturn:
     if agency_return is None:
         raise Http404("No return found")
     return agency_return
+
+
+# --- the basis a request stands on now ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BasisNow:
+    """Whether the MASH may still deal with an agency on a request (take its return, tell it the outcome): a current
+    basis (consent or a manager's decision to share) for the agency and every child the request was asked about.
+
+    `basis`: the one to record a disclosure on (the request's own while it still stands, else the current one); None
+    when some child has none. `missing`: for each child without one, their name and why (for the MASH's eyes only:
+    it names who withdrew or refused)."""
+
+    basis: consent_selectors.Basis | None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def lost(self) -> bool:
+        return self.basis is None
+
+
+def request_children_ids(request: InformationRequest) -> list[int]:
+    """The children the request was asked about, each on a basis (its snapshot, written when it was asked)."""
+    return [b["person"] for b in request.basis_snapshot or [] if b.get("person") is not None]
+
+
+def basis_now(request: InformationRequest, *, position: consent_selectors.SharingPosition | None = None) -> BasisNow:
+    """The basis `request` stands on now, from the contact's sharing position (`position`, read for the request's
+    contact and agency, or read here: four queries)."""
+    children = request_children_ids(request)
+    if position is None:
+        position = consent_selectors.sharing_position(
+            request.enquiry.contact, children=list(Person.objects.filter(pk__in=children)),
+            agencies=list(consent_selectors.signatories().filter(pk=request.agency_id)))
+    agency_position = position.for_agency(request.agency_id)
+    if agency_position is None:
+        return BasisNow(None, (f"{request.agency} is no longer an active signatory of the information sharing "
+                               "agreement",))
+    known = {c.child.pk: c for c in agency_position.children}
+    stored = request.consent_record_id or request.sharing_decision_id
+    bases, missing = [], []
+    for pk in children:
+        child_position = known.get(pk)
+        if child_position is None:  # no longer a child on the contact
+            missing.append(f"{next((b['name'] for b in request.basis_snapshot if b.get('person') == pk), pk)}: "
+                           "no longer named as a child on the contact")
+        elif child_position.basis is None:
+            missing.append(f"{child_position.child}: {child_position.blocked}")
+        else:
+            bases.append(child_position.basis)
+    if missing or not bases:
+        return BasisNow(None, tuple(missing) or ("No child the request was asked about has a basis",))
+    same = next((b for b in bases if b.kind == request.basis_kind and b.record.pk == stored), None)
+    return BasisNow(same or bases[0])
+
+
+def request_paused(request: InformationRequest) -> bool:
+    """Whether the agency must send nothing on `request` (no return, no nil return, no correction): its basis was
+    lost (`basis_lost_at`, flagged when consent was withdrawn or refused) and no new basis (a consent, or a manager's
+    decision to share without it) covers the agency and every child it was asked about. A request answered before
+    the loss is checked too (nothing flags it). No query for an open request never flagged."""
+    if request.state in OPEN_REQUEST_STATES and request.basis_lost_at is None:
+        return False
+    if request.state not in (*OPEN_REQUEST_STATES, RequestState.RETURNED):
+        return False
+    return basis_now(request).lost
 
 
 def headings_for(agency) -> list[str]:

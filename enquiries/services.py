@@ -26,6 +26,7 @@ from mash.deadlines import group_member_ids
 from mash.errors import DomainError, Problems
 from mash.rules import Choice, Text
 
+from . import selectors
 from .actions import EnquiryAction
 from .codes import CONTRIBUTED_STATES, OPEN_REQUEST_STATES, EnquiryState, RequestState, ReturnStatus
 from .models import AgencyReturn, Enquiry, InformationRequest
@@ -110,6 +111,19 @@ def _must_be_manager(actor) -> None:
 def _must_be_open(request: InformationRequest) -> None:
     if request.state not in OPEN_REQUEST_STATES:
         raise DomainError(f"This request is {request.get_state_display().lower()}: nothing more can be done to it")
+
+
+def paused_words(request: InformationRequest) -> str:
+    """Why the agency must send nothing on a request whose basis was lost (`selectors.request_paused`): the words the
+    service refuses with and the partner's pages explain with. Names nobody."""
+    when = f"on {_when(request.basis_lost_at)}" if request.basis_lost_at else "since your agency answered"
+    return (f"The basis on which your agency was asked changed {when}: send nothing (no return, no nil return, no "
+            "correction) until the MASH tells you it has a new basis or withdraws the request")
+
+
+def _must_have_basis(request: InformationRequest) -> None:
+    if selectors.request_paused(request):
+        raise DomainError(paused_words(request))
 
 
 # --- opening an enquiry, asking agencies ------------------------------------------------------------------------
@@ -465,6 +479,8 @@ def return_save(*, actor, request: InformationRequest, headings: list[str], sect
         if correcting:
             correction_reason = CORRECTION_REASON.check(correction_reason, problems)
         problems.raise_if_any()
+        if submit:
+            _must_have_basis(request)
         at = timezone.now()
         if request.assigned_to_id is None:
             request.assigned_to, request.assigned_at = actor, at
@@ -515,6 +531,7 @@ def nil_return(*, actor, request: InformationRequest) -> AgencyReturn:
         request = _lock_request(request)
         _must_be_partner_of(actor, request)
         _must_be_open(request)
+        _must_have_basis(request)
         at = timezone.now()
         request.returns.filter(status=ReturnStatus.DRAFT).delete()
         agency_return = AgencyReturn.objects.create(

@@ -30,7 +30,8 @@ def _posted(request):
 
 def _act(http_request, service, **kwargs):
     """A one-button action (claim, nil return, chase): the service's refusal becomes a message on the next page."""
-    form = forms.Form()
+    form = forms.Form(data={})
+    form.is_valid()  # bound and cleaned (of nothing), so the refusal can be added to it
     done = run_service(form, service, actor=http_request.user, **kwargs)
     if not done:
         messages.error(http_request, " ".join(form.non_field_errors()))
@@ -80,7 +81,14 @@ def _request_context(request, info_request):
         "mine": info_request.assigned_to_id == request.user.pk,
         "current": selectors.current_return(info_request),
         "draft": selectors.draft_return(info_request),
+        **_paused(info_request),
     }
+
+
+def _paused(info_request) -> dict:
+    """Whether the agency must send nothing (its basis lost, no new one), and why in words naming nobody."""
+    paused = selectors.request_paused(info_request)
+    return {"paused": paused, "paused_words": services.paused_words(info_request) if paused else ""}
 
 
 def _is_health(agency) -> bool:
@@ -131,6 +139,10 @@ def return_form(request, pk: int):
     if not correcting and info_request.state not in OPEN_REQUEST_STATES:
         messages.info(request, f"This request is {info_request.get_state_display().lower()}.")
         return redirect(info_request.get_partner_url())
+    paused = _paused(info_request)
+    if correcting and paused["paused"]:
+        messages.info(request, f"{paused['paused_words']}.")
+        return redirect(info_request.get_partner_url())
     headings = selectors.headings_for(info_request.agency)
     draft = None if correcting else selectors.draft_return(info_request)
     initial = {}
@@ -139,7 +151,7 @@ def return_form(request, pk: int):
         initial = {f"section_{i}": texts.get(h, "") for i, h in enumerate(headings)}
         initial.update(brag=draft.brag, brag_rationale=draft.brag_rationale, sensitive=draft.sensitive)
     form = ReturnForm(_posted(request), headings=headings, correcting=correcting, initial=initial)
-    context = {"req": info_request, "form": form, "correcting": correcting, "draft": draft}
+    context = {"req": info_request, "form": form, "correcting": correcting, "draft": draft, **paused}
     if request.method == "POST":
         submit = request.POST.get("action") == "submit" or correcting
         if form.is_valid() and run_service(form, services.return_save, actor=request.user, request=info_request,
