@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from consent import selectors as consent_selectors
 from consent.services import disclosure_record
-from contacts.codes import CHILD_ROLES, ContactState
+from contacts.codes import CHILD_ROLES, ContactState, OutcomeKind
 from contacts.models import Contact, Person
 from mash import deadlines, notify
 from mash.access import Role, has_role
@@ -599,28 +599,100 @@ def _withdraw_open(enquiry: Enquiry, *, actor, reason: str, at) -> list[Informat
     return withdrawn
 
 
-def _basis_of(request: InformationRequest):
-    return consent_selectors.Basis(consent=request.consent_record, decision=request.sharing_decision)
+@dataclass(frozen=True)
+class AgencyFeedback:
+    """One contributing agency's feedback: the basis it is sent on, or why it is not sent (its basis lost: for the
+    MASH's eyes, naming who withdrew or refused)."""
+
+    request: InformationRequest
+    basis: consent_selectors.Basis | None
+    why_not: str = ""
+
+    @property
+    def told(self) -> bool:
+        return self.basis is not None
 
 
-def _feedback(*, actor, contact: Contact, requests, subject: str, body: str, content: str, fields, at) -> int:
-    told = 0
+@dataclass(frozen=True)
+class FeedbackPlan:
+    """What closing an enquiry or deciding the outcome sends the agencies that contributed, composed in one place
+    (`_feedback_plan`): the outcome page and the close page preview exactly this, and the services send exactly
+    this. Each told agency's active partners get `subject` and `body`; a disclosure records `content`."""
+
+    subject: str
+    body: str
+    content: str
+    fields: tuple[str, ...]
+    agencies: tuple[AgencyFeedback, ...]
+
+    @property
+    def told(self) -> list[AgencyFeedback]:
+        return [a for a in self.agencies if a.told]
+
+    @property
+    def not_told(self) -> list[AgencyFeedback]:
+        return [a for a in self.agencies if not a.told]
+
+    def not_told_audit(self) -> list[dict]:
+        return [{"request": a.request.pk, "agency": str(a.request.agency), "why": a.why_not} for a in self.not_told]
+
+    def not_told_words(self) -> str:
+        return "; ".join(f"{a.request.agency} ({a.why_not})" for a in self.not_told)
+
+
+def _feedback_plan(*, contact: Contact, requests, subject: str, body: str, content: str, fields) -> FeedbackPlan:
+    """For each request (a contribution not yet told), the basis it can be told on now: the one it was asked on
+    while it stands, else a new one (a consent, or a manager's decision to share) covering the agency and every
+    child it was asked about. An agency whose basis was lost and not replaced is not told. Writes nothing; the
+    contact's sharing position is read once."""
+    requests = list(requests)
+    position = consent_selectors.sharing_position(contact) if requests else None
+    agencies = []
     for request in requests:
-        people = list(request.people.all())
-        disclosure_record(actor=actor, contact=contact, about=people, to_agency=request.agency,
-                          basis=_basis_of(request), summary="Feedback on the enquiry the agency contributed to",
-                          field_names=fields, content=content)
-        _tell(_partner_ids(request.agency_id), kind="enquiry_outcome", subject=subject, body=body,
+        now = selectors.basis_now(request, position=position)
+        why = "" if now.basis is not None else "; ".join(now.missing)
+        agencies.append(AgencyFeedback(request=request, basis=now.basis, why_not=why))
+    return FeedbackPlan(subject=subject, body=body, content=content, fields=tuple(fields), agencies=tuple(agencies))
+
+
+def _feedback(*, actor, contact: Contact, plan: FeedbackPlan, at) -> FeedbackPlan:
+    """Send `plan`: to each agency it tells, a disclosure on its basis now and a message to its partners."""
+    for item in plan.told:
+        request = item.request
+        disclosure_record(actor=actor, contact=contact, about=list(request.people.all()), to_agency=request.agency,
+                          basis=item.basis, summary="Feedback on the enquiry the agency contributed to",
+                          field_names=list(plan.fields), content=plan.content)
+        _tell(_partner_ids(request.agency_id), kind="enquiry_outcome", subject=plan.subject, body=plan.body,
               link=request.get_partner_url())
         request.outcome_told_at = at
         request.save(update_fields=["outcome_told_at"])
-        told += 1
-    return told
+    return plan
+
+
+def _contributed(queryset, *, lock: bool):
+    queryset = queryset.filter(state__in=CONTRIBUTED_STATES, outcome_told_at__isnull=True).select_related(
+        "agency", "consent_record", "sharing_decision").order_by("agency__name", "pk")
+    return queryset.select_for_update(of=("self",)) if lock else queryset
+
+
+CLOSE_REASON_PLACEHOLDER = "[the reason you give, word for word]"
+
+
+def enquiry_close_plan(*, enquiry: Enquiry, reason: str = CLOSE_REASON_PLACEHOLDER, lock: bool = False) -> FeedbackPlan:
+    """What closing `enquiry` with `reason` tells the agencies that contributed (the close page shows it with the
+    placeholder for the reason). Writes nothing."""
+    contact = enquiry.contact
+    return _feedback_plan(
+        contact=contact, requests=_contributed(enquiry.requests.all(), lock=lock),
+        subject=f"Information request {contact.reference}: the enquiry has closed",
+        body=f"The MASH closed the enquiry {contact.reference} you contributed to: {reason}. Thank you.",
+        content=reason, fields=["enquiry.close_reason"])
 
 
 def enquiry_close(*, actor, enquiry: Enquiry, reason: str) -> Enquiry:
     """A manager closes an enquiry before the outcome: open requests are withdrawn (each agency told), and every
-    agency that contributed is told the enquiry has closed and why."""
+    agency that contributed is told the enquiry has closed and why, unless its basis was lost (the audit says which
+    and why)."""
     _must_be_manager(actor)
     problems = Problems()
     reason = CLOSE_REASON.check(reason, problems)
@@ -636,50 +708,67 @@ def enquiry_close(*, actor, enquiry: Enquiry, reason: str) -> Enquiry:
         enquiry.next_due_at = None  # nothing of it open any more
         enquiry.close_reason = reason
         enquiry.save()
-        contributed = (enquiry.requests.select_for_update(of=("self",)).select_related(
-            "agency", "consent_record", "sharing_decision").filter(state__in=CONTRIBUTED_STATES,
-                                                                    outcome_told_at__isnull=True))
-        told = _feedback(actor=actor, contact=contact, requests=contributed,
-                         subject=f"Information request {contact.reference}: the enquiry has closed",
-                         body=f"The MASH closed the enquiry {contact.reference} you contributed to: {reason}. "
-                              "Thank you.", content=reason, fields=["enquiry.close_reason"], at=at)
+        plan = _feedback(actor=actor, contact=contact, plan=enquiry_close_plan(enquiry=enquiry, reason=reason,
+                                                                                lock=True), at=at)
+        not_told = f"; not told: {plan.not_told_words()}" if plan.not_told else ""
         _audit(actor=actor, action=EnquiryAction.ENQUIRY_CLOSED, contact=contact, enquiry=enquiry.pk,
-               summary=f"MASH enquiry closed: {reason} ({told} agencies told)", reason=reason)
+               summary=f"MASH enquiry closed: {reason} ({len(plan.told)} agencies told{not_told})", reason=reason,
+               told=[str(a.request.agency) for a in plan.told], not_told=plan.not_told_audit())
     return enquiry
+
+
+def _lead_words(*, receiving_team=None, allocated_worker=None) -> str:
+    if allocated_worker is not None:
+        return f"the child's allocated social worker ({allocated_worker.agency})"
+    if receiving_team is not None:
+        return str(receiving_team)
+    return "no service (no further involvement from children's social care)"
+
+
+def outcome_feedback_plan(*, contact: Contact, kind: str, receiving_team=None, allocated_worker=None,
+                          lock: bool = False) -> FeedbackPlan:
+    """What deciding outcome `kind` (a contacts.codes.OutcomeKind) tells the agencies that returned information (or
+    made a nil return) on any enquiry of the contact and were not told yet: what was decided and who leads, never
+    other agencies' information. The outcome page previews exactly this; `enquiry_outcome_feedback` sends it.
+    Writes nothing."""
+    label = OutcomeKind(kind).label
+    lead = _lead_words(receiving_team=receiving_team, allocated_worker=allocated_worker)
+    return _feedback_plan(
+        contact=contact,
+        requests=_contributed(InformationRequest.objects.filter(enquiry__contact=contact), lock=lock),
+        subject=f"Outcome of information request {contact.reference}",
+        body=f"Thank you for your information on {contact.reference}. The MASH decided: {label}. Who leads: {lead}.",
+        content=f"The MASH decided: {label}. Who leads: {lead}.", fields=["outcome.kind", "outcome.lead"])
+
+
+def outcome_open_requests(contact: Contact) -> list[InformationRequest]:
+    """The requests still open on the contact: deciding the outcome withdraws them (each agency told)."""
+    return list(InformationRequest.objects.filter(enquiry__contact=contact, state__in=OPEN_REQUEST_STATES)
+                .select_related("agency").order_by("agency__name", "pk"))
 
 
 def enquiry_outcome_feedback(*, actor, contact: Contact, outcome, receiving_team=None, allocated_worker=None) -> int:
     """The contact's outcome was decided (inside its transaction): open requests are withdrawn (each agency told),
-    the open enquiry closes, and every agency that returned information (or made a nil return) on any enquiry of
-    the contact is told the outcome: what was decided and who leads, never other agencies' information. Each
-    feedback writes a disclosure. Returns how many agencies were told."""
+    the open enquiry closes, and the contributing agencies are told the outcome (`outcome_feedback_plan`), each
+    feedback with its disclosure; an agency whose basis was lost is not told, and the audit says which and why.
+    Returns how many agencies were told."""
     at = timezone.now()
     kind = outcome.get_kind_display()
-    if allocated_worker is not None:
-        lead = f"the child's allocated social worker ({allocated_worker.agency})"
-    elif receiving_team is not None:
-        lead = str(receiving_team)
-    else:
-        lead = "no service (no further involvement from children's social care)"
     for enquiry in contact.enquiries.select_for_update().filter(state=EnquiryState.OPEN):
         _withdraw_open(enquiry, actor=actor, reason="The outcome was decided", at=at)
         enquiry.state, enquiry.closed_by, enquiry.closed_at = EnquiryState.CLOSED, actor, at
         enquiry.next_due_at = None  # nothing of it open any more
         enquiry.close_reason = f"Outcome decided: {kind}"
         enquiry.save()
-    contributed = (InformationRequest.objects.select_for_update(of=("self",))
-                   .select_related("agency", "consent_record", "sharing_decision")
-                   .filter(enquiry__contact=contact, state__in=CONTRIBUTED_STATES, outcome_told_at__isnull=True))
-    told = _feedback(actor=actor, contact=contact, requests=contributed,
-                     subject=f"Outcome of information request {contact.reference}",
-                     body=f"Thank you for your information on {contact.reference}. The MASH decided: {kind}. "
-                          f"Who leads: {lead}.",
-                     content=f"The MASH decided: {kind}. Who leads: {lead}.",
-                     fields=["outcome.kind", "outcome.lead"], at=at)
-    if told:
+    plan = _feedback(actor=actor, contact=contact, at=at, plan=outcome_feedback_plan(
+        contact=contact, kind=outcome.kind, receiving_team=receiving_team, allocated_worker=allocated_worker,
+        lock=True))
+    if plan.agencies:
+        not_told = f"; not told: {plan.not_told_words()}" if plan.not_told else ""
         _audit(actor=actor, action=EnquiryAction.OUTCOME_SHARED, contact=contact,
-               summary=f"The outcome ({kind}) was shared with {told} contributing agencies")
-    return told
+               summary=f"The outcome ({kind}) was shared with {len(plan.told)} contributing agencies{not_told}",
+               told=[str(a.request.agency) for a in plan.told], not_told=plan.not_told_audit())
+    return len(plan.told)
 
 
 def requests_basis_lost(*, actor, contact: Contact, lost) -> int:
