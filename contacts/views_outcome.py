@@ -1,6 +1,7 @@
 """Deciding the outcome, in two steps: the decision, then a preview of exactly what the referrer and the receiving
-team will be sent (`contacts.services.outcome_messages`, the same function that composes what is queued), to
-confirm or change. Works without JavaScript: the answers travel in hidden inputs from the preview."""
+team will be sent (`contacts.services.outcome_messages`, the same function that composes what is queued) and what
+other apps send with it (`mash.site.previews`: the contributing agencies' feedback), to confirm or change. Works
+without JavaScript: the answers travel in hidden inputs from the preview."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -30,12 +31,15 @@ def _form_page(request, contact, form, *, status=200, restore=False):
     }, status=status)
 
 
-def _preview_page(request, contact, form, sent):
+def _preview_page(request, contact, form, sent, clean):
     services.contact_record_view(actor=request.user, contact=contact, page="outcome preview")
     team = form.cleaned_data.get("receiving_team")
     members = list(team.members.filter(is_active=True).order_by("pk")) if team is not None else []
     return render(request, "contacts/outcome_confirm.html", {
         "contact": contact, "form": form, "sent": sent, "team": team, "members": members,
+        # What other apps send when the outcome is recorded (e.g. the contributing agencies' feedback), composed by
+        # the code that sends it.
+        "previews": site.previews("outcome", contact, kind=clean["kind"], receiving_team=clean["receiving_team"]),
     })
 
 
@@ -64,7 +68,7 @@ def outcome_decide(request, reference: str):
             return _form_page(request, contact, form, status=400)
         sent = services.outcome_messages(contact=contact, kind=clean["kind"], summary=clean["summary"],
                                          receiving_team=clean["receiving_team"])
-        return _preview_page(request, contact, form, sent)
+        return _preview_page(request, contact, form, sent, clean)
     # Step 2: confirmed. The service checks every rule again and sends what the preview showed.
     if run_service(form, services.outcome_decide, actor=request.user, contact=contact, **form.cleaned_data):
         drafts.draft_discard(actor=request.user, form="outcome", contact=contact, submitted=True)

@@ -72,7 +72,7 @@ class EnquiriesConfig(AppConfig):
 
         from . import actions  # noqa: F401 (registers the audit actions)
         from .models import AgencyReturn, Enquiry, InformationRequest
-        from .panel import contact_panel, enquiry_events, outcome_panel
+        from .panel import contact_panel, enquiry_events, outcome_panel, outcome_preview
         from .receivers import basis_withdrawn_flag, outcome_feedback
         from .selectors import requests_visible_to
 
@@ -95,6 +95,8 @@ class EnquiriesConfig(AppConfig):
         site.add_panel("contact", "enquiries/_panel.html", context=contact_panel, order=20,
                        scopes=stamps.on_the_contact)
         site.add_panel("outcome", "enquiries/_outcome_panel.html", context=outcome_panel, order=20)
+        # What recording the outcome sends the contributing agencies, on the outcome's preview.
+        site.add_preview("outcome", "enquiries/_feedback_preview.html", compose=outcome_preview, order=20)
         register_source("enquiry", "MASH enquiries", enquiry_events, order=40)
         # The panel is drawn from these: a change draws the contact's page again.
         stamps.follow(Enquiry, lambda enquiry: enquiry.contact_id)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from contacts.chronology import Event
 from mash.access import Role, has_role, is_mash_staff
 
-from . import selectors
+from . import selectors, services
 from .codes import REQUEST_TAG_CLASS
 from .models import InformationRequest
 
@@ -50,6 +50,42 @@ def outcome_panel(request, contact):
     if panel is None or not panel["enquiries"]:
         return None
     return panel
+
+
+def _partners(agency_ids) -> dict[int, list]:
+    """The active partners of each agency (who a message to the agency reaches), by agency id. One query."""
+    from django.contrib.auth import get_user_model
+
+    by_agency: dict[int, list] = {pk: [] for pk in agency_ids}
+    for user in (get_user_model().objects.filter(agency_id__in=list(by_agency), is_active=True,
+                                                 groups__name=Role.PARTNER.value).order_by("pk")):
+        by_agency[user.agency_id].append(user)
+    return by_agency
+
+
+def _feedback_preview(plan, *, withdrawn=()) -> dict | None:
+    if not plan.agencies and not withdrawn:
+        return None
+    partners = _partners({a.request.agency_id for a in plan.told})
+    return {"plan": plan, "withdrawn": list(withdrawn),
+            "told": [{"agency": a.request.agency, "partners": partners[a.request.agency_id]} for a in plan.told],
+            "not_told": plan.not_told}
+
+
+def outcome_preview(contact, *, kind, receiving_team=None, **answers) -> dict | None:
+    """On the outcome's "check what will be sent" page: what recording the outcome sends each contributing agency
+    (composed by `services.outcome_feedback_plan`, which `enquiry_outcome_feedback` sends), who is not told and
+    why, and the requests it withdraws."""
+    plan = services.outcome_feedback_plan(contact=contact, kind=kind, receiving_team=receiving_team)
+    return _feedback_preview(plan, withdrawn=services.outcome_open_requests(contact))
+
+
+def close_preview(enquiry) -> dict | None:
+    """On the close page: what closing tells each contributing agency (the reason word for word)."""
+    from .codes import OPEN_REQUEST_STATES
+
+    withdrawn = enquiry.requests.filter(state__in=OPEN_REQUEST_STATES).select_related("agency").order_by("agency__name")
+    return _feedback_preview(services.enquiry_close_plan(enquiry=enquiry), withdrawn=list(withdrawn))
 
 
 def enquiry_events(query):

@@ -22,6 +22,7 @@ from mash.forms import run_service
 from . import selectors, services
 from .codes import OPEN_REQUEST_STATES, REQUEST_TAG_CLASS, RequestState
 from .forms import AskForm, GiveForm, ReasonForm, ReturnForm, ShortenForm
+from .panel import close_preview
 
 
 def _posted(request):
@@ -266,7 +267,9 @@ def enquiry_close(request, pk: int):
     back = f"{enquiry.contact.get_absolute_url()}#enquiries"
     context = {"form": form, "title": f"Close the enquiry on {enquiry.contact.reference}",
                "button": "Close the enquiry", "warning": True, "back": back, "caption": enquiry.contact.reference,
-               "lead": "Requests still open are withdrawn, and every agency that contributed is told."}
+               "lead": "Requests still open are withdrawn, and each agency is told. The reason you give is sent "
+                       "word for word to each agency that contributed.",
+               "preview": close_preview(enquiry)}
     if request.method == "POST":
         if form.is_valid() and run_service(form, services.enquiry_close, actor=request.user, enquiry=enquiry,
                                            reason=form.cleaned_data["reason"]):

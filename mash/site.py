@@ -118,3 +118,39 @@ def panels(page: str, request, obj) -> list[dict]:
         if context is not None:
             shown.append({"template": panel.template, "panel": context})
     return shown
+
+
+# --- previews: what other apps will send when a page's action is confirmed -----------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    page: str  # "outcome": the outcome's "check what will be sent" page
+    template: str
+    compose: Callable[..., dict | None]
+    order: int
+
+
+_PREVIEWS: list[Preview] = []
+
+
+def add_preview(page: str, template: str, *, compose: Callable[..., dict | None], order: int) -> None:
+    """Show `template` on `page`'s preview of what confirming it sends: `compose(obj, **answers)` returns the context
+    (None: this app sends nothing). An app whose receivers send something when another app's action happens (e.g.
+    enquiries telling the contributing agencies the outcome) previews it here, composed by the same code that sends
+    it, so the page's app imports nothing of it."""
+    _PREVIEWS[:] = [p for p in _PREVIEWS if (p.page, p.template) != (page, template)]
+    _PREVIEWS.append(Preview(page, template, compose, order))
+    _PREVIEWS.sort(key=lambda p: (p.page, p.order, p.template))
+
+
+def previews(page: str, obj, **answers) -> list[dict]:
+    """The previews to draw on `page` for `obj` and the answers given: [{"template": ..., "preview": context}]."""
+    shown = []
+    for preview in _PREVIEWS:
+        if preview.page != page:
+            continue
+        context = preview.compose(obj, **answers)
+        if context is not None:
+            shown.append({"template": preview.template, "preview": context})
+    return shown
