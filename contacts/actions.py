@@ -14,6 +14,7 @@ class ContactAction(models.TextChoices):
     RATING_APPROVED = "rating.approved", "Rating approved"
     RATING_CHANGED = "rating.changed", "Rating changed by manager"
     RATING_RETURNED = "rating.returned", "Returned to screener"
+    RATING_REVISION_WITHDRAWN = "rating.revision_withdrawn", "Rating revision withdrawn"
     OUTCOME_DECIDED = "outcome.decided", "Outcome decided"
     NOTIFICATIONS_IMPORTED = "contact.imported", "Imported from a police notification"
     # Issue 11: drafts, the threshold document's versions, the child's chronology.

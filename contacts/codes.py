@@ -87,6 +87,7 @@ class RatingDecision(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGED = "changed", "Changed by manager"
     RETURNED = "returned", "Returned to screener"
+    WITHDRAWN = "withdrawn", "Revision withdrawn by its proposer"
 
 
 class OutcomeKind(models.TextChoices):

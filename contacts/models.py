@@ -84,6 +84,9 @@ class Person(models.Model):
             # Names that sound alike (the search, and the match with birth_key).
             models.Index(fields=["surname_sound", "forename_sound"], name="person_match_sound"),
             models.Index(fields=["surname_phonetic", "forename_phonetic"], name="person_match_phonetic"),
+            # A first name alone (the search: "Ruby" is a first name or a surname).
+            models.Index(fields=["forename_sound"], name="person_forename_sound"),
+            models.Index(fields=["forename_phonetic"], name="person_forename_phonetic"),
             # A date of birth, or the same with day and month swapped (the search and the match).
             models.Index(fields=["birth_key"], name="person_match_birth"),
             # The few restricted people: what every list leaves out (contacts.selectors.visible_through).
@@ -476,9 +479,10 @@ class Rating(Clocked):
         ordering = ["contact", "proposed_at", "id"]
         permissions = [("decide_rating", "Can approve, change or return a proposed rating (four eyes)")]
         constraints = [
-            # Four eyes: whoever proposed a rating may never decide it.
+            # Four eyes: whoever proposed a rating may never decide it (only withdraw their own revision).
             models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by"))
+                | Q(decision="withdrawn"),
                 name="rating_approver_is_not_proposer",
             ),
             models.UniqueConstraint(

@@ -241,6 +241,8 @@ DECIDED_BRAG = Choice("brag", "Rating", tuple(Brag.choices), required_message="S
 CHANGE_REASON = Text("reason", "Reason for changing the rating", max_length=10000, rows=3, required=False,
                      help_text="Required if you change the proposed rating")
 CHANGE_REASON_NEEDED = "Give the reason for changing the rating"
+REVISION_WITHDRAW_REASON = Text("reason", "Why you are withdrawing the revision", max_length=2000, rows=2,
+                                required_message="Say why you are withdrawing the revision")
 RETURN_COMMENTS = Text("comments", "Comments for the screener", max_length=10000, rows=3,
                        required_message="Say what the screener needs to do")
 OUTCOME_KIND = Choice("kind", "Outcome",

@@ -385,6 +385,32 @@ def rating_propose_revision(
     return rating
 
 
+def rating_revision_withdraw(*, actor, contact: Contact, reason: str) -> Rating:
+    """The manager who proposed a revision withdraws it, saying why (another manager may only decide it: with one
+    manager on duty, a revision nobody else can approve would block the outcome for good). The approved rating
+    stands; its response clock runs on as it was. Audited."""
+    problems = Problems()
+    reason = rules.REVISION_WITHDRAW_REASON.check(reason, problems)
+    problems.raise_if_any()
+    with transaction.atomic():
+        contact = _lock(contact)
+        rating = _pending_rating(contact)
+        if contact.state != ContactState.AWAITING_OUTCOME:
+            raise DomainError("Only a revision of an approved rating can be withdrawn: decide or return a proposal")
+        if rating.proposed_by_id != actor.pk:
+            raise DomainError("Only the manager who proposed this revision can withdraw it: approve or return it")
+        now = timezone.now()
+        rating.decision, rating.decided_by, rating.decided_at = RatingDecision.WITHDRAWN, actor, now
+        rating.decision_reason = reason
+        deadlines.clock_stop(rating, at=now)
+        rating.save()
+        contact.proposed_rating = ""
+        contact.save(update_fields=["proposed_rating"])
+        audit_record(actor=actor, action=ContactAction.RATING_REVISION_WITHDRAWN, target=contact,
+                     changes={"proposed": rating.proposed_brag, "rating": contact.rating, "reason": reason})
+    return rating
+
+
 def _rating_propose(*, contact: Contact, proposed_brag: str, level, rationale: str, actor, at) -> Rating:
     """A new proposal, with its approval clock started on the window for the proposed rating (Red 30 minutes by
     default): a manager's decision on it is due by then, or the sweep escalates it."""

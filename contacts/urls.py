@@ -42,6 +42,7 @@ urlpatterns = [
     path("<str:reference>/decide/", views.rating_decide, name="decide"),
     path("<str:reference>/return/", views.rating_return, name="return"),
     path("<str:reference>/revise/", views.rating_revise, name="revise"),
+    path("<str:reference>/revise/withdraw/", views.rating_revision_withdraw, name="revise_withdraw"),
     path("<str:reference>/outcome/", views_outcome.outcome_decide, name="outcome"),
     path("<str:reference>/pass-to-allocated-worker/", views.pass_to_allocated, name="pass_allocated"),
 ]

@@ -285,6 +285,23 @@ def rating_return(request, reference: str):
     return views_decisions.decide_page(request, contact, pending, form=decide_form, return_form=form, status=400)
 
 
+@require_POST
+def rating_revision_withdraw(request, reference: str):
+    """The manager who proposed a revision withdraws it (nobody else could decide it while they are the only one)."""
+    contact = selectors.get_contact_for_user(request.user, reference)
+    deny_unless(request.user.has_perm("contacts.decide_rating"))
+    pending = selectors.pending_rating(contact)
+    if pending is None:
+        messages.info(request, "There is no revision awaiting approval on this contact.")
+        return redirect(contact)
+    form = views_decisions.WithdrawRevisionForm(request.POST)
+    if form.is_valid() and run_service(form, services.rating_revision_withdraw, actor=request.user, contact=contact,
+                                       **form.cleaned_data):
+        messages.success(request, f"Revision withdrawn. The approved rating of {contact.reference} stands.")
+        return redirect(contact)
+    return views_decisions.decide_page(request, contact, pending, withdraw_form=form, status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def rating_revise(request, reference: str):
     contact = selectors.get_contact_for_user(request.user, reference)

@@ -1,11 +1,13 @@
 """What the decision pages (screening, the manager's decision, the outcome) show besides their forms: the facts
 the decision is made on, the rating guidance, the suggestion from the criteria, and the person's draft."""
 
+from django import forms
 from django.shortcuts import render
 
 from mash.forms import initial_from_data
 
-from . import guidance, selectors, services
+from . import guidance, rules, selectors, services
+from .codes import ContactState
 from .forms import RatingDecisionForm, ReturnForm, ScreeningForm
 from .views_drafts import draft_context
 
@@ -49,7 +51,11 @@ def screening_page(request, contact, document, *, form=None, status=200, suggest
     }, status=status)
 
 
-def decide_page(request, contact, pending, *, form=None, return_form=None, status=200):
+class WithdrawRevisionForm(forms.Form):
+    reason = rules.REVISION_WITHDRAW_REASON.form_field()
+
+
+def decide_page(request, contact, pending, *, form=None, return_form=None, withdraw_form=None, status=200):
     """The manager's decision: the facts and the screener's analysis, the proposed rating, and both forms (each
     filled from the manager's own draft when the page opens afresh). Audited, however it is drawn."""
     services.contact_record_view(actor=request.user, contact=contact, page="decide")
@@ -67,5 +73,7 @@ def decide_page(request, contact, pending, *, form=None, return_form=None, statu
     return render(request, "contacts/decide.html", {
         "contact": contact, "pending": pending, "form": form, "return_form": return_form,
         "own": pending.proposed_by_id == request.user.pk, "with_screening": True, **facts(contact, request.user),
+        "revision": contact.state == ContactState.AWAITING_OUTCOME,
+        "withdraw_form": withdraw_form or WithdrawRevisionForm(),
         "decide_drafts": decide_drafts, "return_drafts": return_drafts,
     }, status=status)

@@ -97,6 +97,7 @@ MATRIX = {
     "contacts/<str:reference>/decide/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/return/": ({"POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/revise/": ({"GET", "POST"}, mash_record(), {"reference": "reference"}),
+    "contacts/<str:reference>/revise/withdraw/": ({"POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/outcome/": ({"GET", "POST"}, mash_record(screener=DENIED), {"reference": "reference"}),
     "contacts/<str:reference>/pass-to-allocated-worker/": ({"POST"}, mash_record(), {"reference": "reference"}),
     # A manager is sent on to the enquiry board (where a digest of request escalations leads).

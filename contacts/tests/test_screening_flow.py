@@ -303,3 +303,47 @@ def test_outcome_before_approval_is_refused(personas):
     contact = make_contact(personas.screener)
     with pytest.raises(DomainError, match="once the rating is approved"):
         services.outcome_decide(actor=personas.manager, contact=contact, kind="nfa", rationale="x", summary="y")
+
+
+def test_the_manager_who_proposed_a_revision_can_withdraw_it_and_the_outcome_is_free_again(personas, client_for):
+    """Found walking the demo (one manager): a manager revised an approved Red to Amber; nobody else could decide it,
+    the proposer could not withdraw it, and the outcome was refused for good ("decide it first")."""
+    from django.contrib.auth.models import Group
+
+    from agencies.models import User
+
+    contact = make_contact(personas.screener)
+    screen(contact, personas.screener)
+    services.rating_decide(actor=personas.manager, contact=contact, brag="red")
+    revision = services.rating_propose_revision(actor=personas.manager, contact=contact, proposed_brag="amber",
+                                                level=level(3), rationale="Police checks: no injuries seen.")
+    manager = client_for(personas.manager)
+    page = manager.get(f"/contacts/{contact.reference}/decide/").content.decode()
+    assert "Withdraw the revision" in page and "Approve rating" not in page  # no form only to be refused
+    with pytest.raises(DomainError, match="decide it first"):
+        services.outcome_check(contact=contact, kind="nfa", rationale="r", summary="s")
+    url = f"/contacts/{contact.reference}/revise/withdraw/"
+    assert client_for(personas.screener).post(url, {"reason": "x"}).status_code == 403
+    manager = client_for(personas.manager)
+    other = User.objects.create_user(username="manager2", agency=personas.social_care, first_name="Max")
+    other.groups.add(Group.objects.get(name="manager"))
+    with pytest.raises(DomainError, match="Only the manager who proposed this revision"):
+        services.rating_revision_withdraw(actor=other, contact=contact, reason="Not mine.")
+    response = manager.post(url, {"reason": ""})
+    assert response.status_code == 400 and "Say why you are withdrawing the revision" in response.content.decode()
+    revision.refresh_from_db()
+    assert revision.decision == "pending"
+    assert manager.post(url, {"reason": "Nobody else on duty; the Red stands."}).status_code == 302
+    revision.refresh_from_db()
+    contact.refresh_from_db()
+    assert (revision.decision, revision.decided_by, revision.met_at is not None) == (
+        "withdrawn", personas.manager, True)
+    assert (contact.rating, contact.proposed_rating, contact.state) == ("red", "", "awaiting_outcome")
+    event = AuditEvent.objects.get(action="rating.revision_withdrawn")
+    assert event.changes == {"proposed": "amber", "rating": "red", "reason": "Nobody else on duty; the Red stands."}
+    services.outcome_check(contact=contact, kind="nfa", rationale="r", summary="s")  # free again
+    # A first proposal (not a revision) is decided or returned, never withdrawn.
+    fresh = make_contact(personas.screener)
+    screen(fresh, personas.manager)
+    with pytest.raises(DomainError, match="Only a revision"):
+        services.rating_revision_withdraw(actor=personas.manager, contact=fresh, reason="No.")
