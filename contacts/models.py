@@ -475,6 +475,10 @@ class Rating(Clocked):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 
+    @property
+    def clock_stage_label(self) -> str:
+        return stage_label(self.clock_stage)
+
     class Meta:
         ordering = ["contact", "proposed_at", "id"]
         permissions = [("decide_rating", "Can approve, change or return a proposed rating (four eyes)")]

@@ -175,6 +175,23 @@ def test_queue_rows_show_what_triage_needs(personas, client_for):
     assert "Approval" in cells and ("30 minutes left" in cells or "29 minutes left" in cells)
 
 
+def test_the_contact_and_decide_pages_show_the_approval_clock_while_a_rating_awaits_a_manager(personas, client_for):
+    """Found walking: the queue said "Past target, 14 minutes left" on a proposed Red while its page and the decide
+    page showed only the contact decision's 23 hours."""
+    contact = make_contact(personas.screener, immediate_risk=True)
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)
+    propose(contact, personas.screener, brag="red")
+    manager = client_for(personas.manager)
+    for url, testid in [(contact.get_absolute_url(), "approval-time-left"),
+                        (f"/contacts/{contact.reference}/decide/", "facts-approval-clock")]:
+        html = manager.get(url).content.decode()
+        clock = re.search(rf'data-testid="{testid}".*?</p>', html, re.S)
+        assert clock and re.search(r"(30|29) minutes left", clock[0]), url
+        assert "Rating approval" in html and "Red proposed" in html
+    services.rating_decide(actor=personas.manager, contact=contact, brag="red")
+    assert "approval-time-left" not in manager.get(contact.get_absolute_url()).content.decode()
+
+
 def test_approvals_queue_puts_immediate_risk_then_red_first(personas, client_for):
     now = timezone.now()
     green = make_contact(personas.screener, received_at=now - timedelta(hours=5))
