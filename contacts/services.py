@@ -603,6 +603,12 @@ def outcome_check(*, contact: Contact, kind: str, rationale: str, summary: str, 
 
 
 def _outcome_state_check(contact: Contact) -> None:
+    if contact.state == ContactState.CLOSED:
+        outcome = Outcome.objects.filter(contact_id=contact.pk).select_related("decided_by").first()
+        if outcome is not None:  # a second tab, or a colleague first: say who did it, not what is missing
+            raise DomainError(f"The outcome was already recorded by {outcome.decided_by} at "
+                              f"{timezone.localtime(outcome.decided_at):%H:%M on %d %B}: "
+                              f"{outcome.get_kind_display()}")
     if contact.state != ContactState.AWAITING_OUTCOME:
         raise DomainError("An outcome can be decided only once the rating is approved")
     if contact.ratings.filter(decision=RatingDecision.PENDING).exists():

@@ -140,6 +140,13 @@ def test_outcome_closes_the_contact_and_emails_a_professional_referrer(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["jo@school.example"]
     assert "Section 17 child-in-need assessment" in mail.outbox[0].body
+    # The same confirmation again (a second tab): who recorded it, not "once the rating is approved"; nothing twice.
+    again = client_for(personas.manager).post(f"/contacts/{contact.reference}/outcome/", {
+        "kind": "s17_assessment", "rationale": "Needs assessment of parenting capacity.",
+        "receiving_team": str(team.pk), "summary": "Mother's low mood.", "confirm": "1"})
+    assert again.status_code == 400
+    assert "The outcome was already recorded by Mo Manager" in again.content.decode()
+    assert Outcome.objects.filter(contact=contact).count() == 1
 
 
 def test_member_of_the_public_gets_an_acknowledgement_only(personas, django_capture_on_commit_callbacks):
