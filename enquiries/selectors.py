@@ -248,7 +248,7 @@ def enquiries_for_contact(contact: Contact) -> list[Enquiry]:
     """The contact's enquiries with their requests and each request's submitted returns. Three queries."""
     returns = AgencyReturn.objects.filter(status=ReturnStatus.SUBMITTED).select_related("submitted_by").order_by(
         "-version")
-    return list(contact.enquiries.select_related("opened_by").prefetch_related(
+    return list(contact.enquiries.select_related("opened_by", "closed_by").prefetch_related(
         Prefetch("requests", queryset=InformationRequest.objects.select_related("agency", "assigned_to")
                  .prefetch_related(Prefetch("returns", queryset=returns)).order_by("agency__name"))))
 
