@@ -146,11 +146,16 @@ def return_form(request, pk: int):
         return redirect(info_request.get_partner_url())
     headings = selectors.headings_for(info_request.agency)
     draft = None if correcting else selectors.draft_return(info_request)
+    # A draft comes back as it was saved; a correction starts from the latest version (the sensitive section too:
+    # the agency wrote it), so nothing is lost unless the partner clears it.
+    start = selectors.current_return(info_request) if correcting else draft
     initial = {}
-    if draft is not None:
-        texts = {s["heading"]: s["text"] for s in draft.sections}
+    if start is not None:
+        texts = {s["heading"]: s["text"] for s in start.sections}
+        # A heading the admin has since retired keeps its text in a correction, under its own heading.
+        headings = [*headings, *(h for h, text in texts.items() if text and h not in headings)]
         initial = {f"section_{i}": texts.get(h, "") for i, h in enumerate(headings)}
-        initial.update(brag=draft.brag, brag_rationale=draft.brag_rationale, sensitive=draft.sensitive)
+        initial.update(brag=start.brag, brag_rationale=start.brag_rationale, sensitive=start.sensitive)
     form = ReturnForm(_posted(request), headings=headings, correcting=correcting, initial=initial)
     context = {"req": info_request, "form": form, "correcting": correcting, "draft": draft, **paused}
     if request.method == "POST":
