@@ -7,7 +7,7 @@ from django.shortcuts import render
 from mash.forms import initial_from_data
 
 from . import guidance, rules, selectors, services
-from .codes import ContactState
+from .codes import ContactState, RatingDecision
 from .forms import RatingDecisionForm, ReturnForm, ScreeningForm
 from .views_drafts import draft_context
 
@@ -27,6 +27,8 @@ def screening_page(request, contact, document, *, form=None, status=200, suggest
     """
     services.contact_record_view(actor=request.user, contact=contact, page="screening")
     hints = guidance.rating_hints(document)
+    returned = (contact.ratings.filter(decision=RatingDecision.RETURNED).select_related("decided_by")
+                .order_by("-decided_at").first() if contact.returned_to_screener else None)
     drafting = draft_context(request, "screening", contact, restore=form is None and not suggest)
     if suggest:
         initial = initial_from_data(ScreeningForm, request.POST)
@@ -35,8 +37,10 @@ def screening_page(request, contact, document, *, form=None, status=200, suggest
     elif form is None:
         data = drafting["draft_data"]
         initial = initial_from_data(ScreeningForm, data) if data is not None else None
-        form = ScreeningForm(initial=initial, document=document, rating_hints=hints)
         criteria = data.getlist("criteria") if data is not None else []
+        if data is None and returned is not None:
+            initial, criteria = _screened_before(contact, returned, document)
+        form = ScreeningForm(initial=initial, document=document, rating_hints=hints)
     else:
         form.fields["proposed_brag"].widget.hints = hints
         criteria = form.data.getlist("criteria")
@@ -48,7 +52,25 @@ def screening_page(request, contact, document, *, form=None, status=200, suggest
     return render(request, "contacts/screen.html", {
         "contact": contact, "form": form, "document": document, "suggestion": suggestion,
         "criteria_map": guidance.criteria_map(document), **facts(contact, request.user), **drafting,
+        "returned": returned,
     }, status=status)
+
+
+def _screened_before(contact, returned, document) -> tuple[dict, list[str]]:
+    """A returned contact's screening form starts from what was proposed (the manager's comments above it), so the
+    screener changes what was asked rather than typing it all again. The history is checked again; criteria only
+    from the same version of the threshold document."""
+    screening = getattr(contact, "screening", None)
+    if screening is None:
+        return {}, []
+    same = document is not None and screening.threshold_document_id == document.pk
+    criteria = [str(pk) for pk in screening.criteria.values_list("pk", flat=True)] if same else []
+    initial = {"worries": screening.worries, "working_well": screening.working_well,
+               "needs_to_happen": screening.needs_to_happen, "danger_statements": screening.danger_statements,
+               "recommendation": screening.recommendation, "differs_reason": screening.differs_reason,
+               "proposed_brag": returned.proposed_brag, "rationale": returned.rationale,
+               **({"level": str(screening.level_id), "criteria": criteria} if same else {})}
+    return initial, criteria
 
 
 class WithdrawRevisionForm(forms.Form):

@@ -1,5 +1,6 @@
 """From a contact on the queue to a decided outcome: screening, four eyes, returns, outcome, feedback."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -354,3 +355,18 @@ def test_the_manager_who_proposed_a_revision_can_withdraw_it_and_the_outcome_is_
     screen(fresh, personas.manager)
     with pytest.raises(DomainError, match="Only a revision"):
         services.rating_revision_withdraw(actor=personas.manager, contact=fresh, reason="No.")
+
+
+def test_a_returned_screening_shows_the_managers_comments_and_starts_from_what_was_proposed(personas, client_for):
+    """Found walking: the manager's comments were only on the contact page, and the screening form opened blank."""
+    contact = make_contact(personas.screener)
+    services.contact_assign(actor=personas.screener, contact=contact, screener=personas.screener)
+    screen(contact, personas.screener, brag="amber", n=3)
+    services.rating_return(actor=personas.manager, contact=contact,
+                           comments="Look again at level 3 (3.1) and speak to CAMHS.")
+    html = client_for(personas.screener).get(f"/contacts/{contact.reference}/screen/").content.decode()
+    comments = re.search(r'data-testid="returned-comments".*?</div>', html, re.S)[0]
+    assert "Returned by Mo Manager" in comments and "speak to CAMHS" in comments
+    assert "Bruise on cheek; child scared to go home." in html  # the worries, as proposed
+    assert re.search(r'name="proposed_brag" type="radio" value="amber"[^>]*checked|value="amber"[^>]*checked', html)
+    assert not re.search(r'name="history_checked"[^>]*\schecked[\s>]', html)  # checked again, not carried over
