@@ -199,6 +199,10 @@ def test_allocated_child_is_passed_straight_to_the_allocated_worker(personas, cl
     child.save()
     html = client_for(personas.screener).get(contact.get_absolute_url()).content.decode()
     assert 'data-testid="allocated"' in html
+    # An empty note: the error summary at the top of the page, as on every form, and nothing changed.
+    empty = client_for(personas.screener).post(f"/contacts/{contact.reference}/pass-to-allocated-worker/",
+                                               {"person": str(child.pk), "note": ""})
+    assert empty.status_code == 400 and "govuk-error-summary" in empty.content.decode()
     response = client_for(personas.screener).post(f"/contacts/{contact.reference}/pass-to-allocated-worker/",
                                                   {"person": str(child.pk), "note": "New police report."})
     assert response.status_code == 302
