@@ -64,15 +64,18 @@ def name_sound(value: str) -> str:
     return jellyfish.soundex(key) if key else ""
 
 
-# Two sounds Metaphone keeps apart that English names do not: "th" said as "t" before "om"/"am" (Thomas, Thompson:
-# Double Metaphone's own rule), and the "p" heard or not between "m" and "s" or "t" (Thompson/Thomson/Tomson,
-# Simpson/Simson, Sampson/Samson).
-_PHONETIC_SPELLINGS = ((re.compile(r"th(?=[oa]m)"), "t"), (re.compile(r"mp(?=[st])"), "m"))
+# Three sounds Metaphone keeps apart that English names do not: "th" said as "t" before "om"/"am" (Thomas, Thompson:
+# Double Metaphone's own rule), the "p" heard or not between "m" and "s" or "t" (Thompson/Thomson/Tomson,
+# Simpson/Simson, Sampson/Samson), and the silent "gh" after "u", which Metaphone hears as "k" before a vowel
+# (Hughes/Hughs/Hughson/Hewson, Vaughan/Vaughn, Pughe/Pugh, Laughton/Lawton).
+_PHONETIC_SPELLINGS = ((re.compile(r"th(?=[oa]m)"), "t"), (re.compile(r"mp(?=[st])"), "m"),
+                       (re.compile(r"(?<=u)gh"), ""))
 
 
 def name_phonetic(value: str) -> str:
     """How a name is pronounced, as Metaphone (jellyfish), cut to 12 letters: it holds together what Soundex
-    splits (Catherine/Kathryn, Bankes/Banks, Leigh/Lee, and with the two spellings above Tomson/Thompson), and
+    splits (Catherine/Kathryn, Bankes/Banks, Leigh/Lee, and with the spellings above Tomson/Thompson and
+    Hughs/Hughes), and
     splits some Soundex holds (most typing slips), so the two are kept side by side. '' for a name with no
     letters."""
     import jellyfish

@@ -2,8 +2,10 @@
 (`contacts.selectors.people_visible_to`, `contacts_visible_to`).
 
 What a person types is read as a contact reference (C-2026-000123), an NHS number (943 476 5919), a date of
-birth (2/4/2019, 02-04-2019 or 2019-04-02), a postcode (AN1 1AA) and names (first name then surname, or a
-surname alone); everything given must match (AND). Within each, matching is forgiving: names by how they sound
+birth (2/4/2019, 02-04-2019 or 2019-04-02), a postcode (AN1 1AA) and names: one name alone (a first name or a
+surname: "Ruby" finds Ruby Wright and Tom Ruby), a first name and surname (either way round: referrals often write
+KHAN Zara), or "Surname, First name" (that way round only); everything given must match (AND). Within each,
+matching is forgiving: names by how they sound
 (Soundex or Metaphone, stored on Person: Smyth finds Smith, Muhammad finds Mohammed, Kathryn finds Catherine) and a date
 of birth also with its day and month swapped (Person.birth_key). Exact matches rank first, and every result says
 why it was found. Three queries, all on indexes: whether a restricted person the user may not see matches (from the
@@ -15,9 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from mash.access import is_mash_staff
 from mash.errors import Problems
@@ -42,6 +47,7 @@ NAME_RE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 
 SAME_NAME = "Same name"
 SAME_SURNAME = "Same surname"
+SAME_FIRST_NAME = "Same first name"
 NAME_SOUNDS = "Name sounds like “{}”"
 SAME_DOB = "Same date of birth"
 SWAPPED_DOB = "Date of birth with the day and month swapped"
@@ -59,8 +65,10 @@ class Terms:
     nhs_number: str = ""
     date_of_birth: date | None = None
     postcode: str = ""
+    name: str = ""  # one name alone: a first name or a surname
     forename: str = ""
     surname: str = ""
+    surname_first: bool = False  # "Khan, Zara": the order was given; without a comma either order matches
 
     def describe(self) -> dict:
         """What was searched for, for the audit log."""
@@ -125,30 +133,62 @@ def terms_read(text: str) -> Terms:
             pass  # not a postcode after all: read as words below
         else:
             rest = rest.replace(match[0], " ")
-    names = []
-    for word in rest.replace(",", " ").split():
-        if NAME_RE.match(word):
-            names.append(word)
-        else:
-            problems.add("q", f"“{word}” is not a name, contact reference, NHS number, date of birth or postcode")
+    groups = []  # the words between commas
+    for part in rest.split(","):
+        words = part.split()
+        for word in words:
+            if not NAME_RE.match(word):
+                problems.add("q", f"“{word}” is not a name, contact reference, NHS number, date of birth or postcode")
+        if words:
+            groups.append(words)
     problems.raise_if_any()
-    if names:
-        terms.surname = names[-1]
-        terms.forename = names[0] if len(names) > 1 else ""
+    names = [word for words in groups for word in words]
+    if len(groups) > 1:  # "Khan, Zara": the surname (all of it: "Smith Jones, Ava"), then the first name
+        terms.surname, terms.forename, terms.surname_first = " ".join(groups[0]), groups[1][0], True
+    elif len(names) == 1:
+        terms.name = names[0]
+    elif names:
+        terms.forename, terms.surname = names[0], names[-1]
     return terms
 
 
-def _name_conditions(terms: Terms) -> tuple[Q, list]:
-    """Names that sound alike (exact ones too: the same letters sound the same), and how exact each is."""
-    keys = identifiers.person_keys(first_name=terms.forename, last_name=terms.surname, date_of_birth=None)
-    condition = matching.sounds_like(keys, "surname")
+def _keys(forename: str, surname: str) -> dict:
+    return identifiers.person_keys(first_name=forename, last_name=surname, date_of_birth=None)
+
+
+def _full_name(keys: dict) -> tuple[Q, Q]:
+    """A first name (or initial) and surname that sound alike, and the same exactly. The condition is an OR of
+    terms each led by a surname key, so that each is on its index even inside another OR (SQLite)."""
     exact = Q(surname_key=keys["surname_key"])
-    if terms.forename:
-        if len(keys["forename_key"]) == 1:  # an initial
-            condition &= Q(forename_initial=keys["forename_initial"])
-        else:
-            condition &= matching.sounds_like(keys, "forename")
-            exact &= Q(forename_key=keys["forename_key"])
+    if len(keys["forename_key"]) == 1:  # an initial
+        forename = Q(forename_initial=keys["forename_initial"])
+    else:
+        forename = matching.sounds_like(keys, "forename")
+        exact &= Q(forename_key=keys["forename_key"])
+    condition = (Q(surname_sound=keys["surname_sound"]) & forename) | (
+        Q(surname_phonetic=keys["surname_phonetic"]) & forename)
+    return condition, exact
+
+
+def _name_orders(terms: Terms) -> list[dict]:
+    """The keys of the names as typed, and of the same the other way round where that may be meant (no comma,
+    two whole names: KHAN Zara)."""
+    orders = [_keys(terms.forename, terms.surname)]
+    if not terms.surname_first and len(identifiers.name_key(terms.forename)) > 1:
+        orders.append(_keys(terms.surname, terms.forename))
+    return orders
+
+
+def _name_conditions(terms: Terms) -> tuple[Q, list]:
+    """Names that sound alike (exact ones too: the same letters sound the same), and how exact each is. Each part
+    is on an index (the sound keys lead one each: contacts.models.Person)."""
+    if terms.name:  # a first name or a surname
+        keys = _keys(terms.name, terms.name)
+        condition = matching.sounds_like(keys, "surname") | matching.sounds_like(keys, "forename")
+        exact = Q(surname_key=keys["surname_key"]) | Q(forename_key=keys["forename_key"])
+    else:
+        names = [_full_name(keys) for keys in _name_orders(terms)]
+        condition, exact = reduce(or_, (one for one, _ in names)), reduce(or_, (same for _, same in names))
     return condition, [Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())]
 
 
@@ -158,9 +198,12 @@ def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
     terms = terms_read(text)
     # Everyone matching what was typed; shown, those the user may see; of a restricted person they may not see,
     # only that a restricted record may match (selectors.people_hidden_from).
-    people = (Person.objects if is_mash_staff(user) else Person.objects.none()).filter(merged_into__isnull=True)
+    # Not merged, as a condition no index serves: nearly everyone is unmerged, yet SQLite (no statistics) would walk
+    # the merged_into index, every person, rather than the keys' indexes.
+    people = (Person.objects if is_mash_staff(user) else Person.objects.none()).alias(
+        merged=Coalesce("merged_into", Value(0))).filter(merged=0)
     penalties = []
-    if terms.surname:
+    if terms.name or terms.surname:
         condition, name_penalty = _name_conditions(terms)
         people = people.filter(condition)
         penalties += name_penalty
@@ -201,15 +244,23 @@ def _reasons(person: Person, terms: Terms) -> tuple[list[str], bool]:
         reasons.append(ON_CONTACT.format(terms.reference))
     if terms.nhs_number:
         reasons.append(SAME_NHS)
-    if terms.surname:
-        keys = identifiers.person_keys(first_name=terms.forename, last_name=terms.surname, date_of_birth=None)
-        same_surname = person.surname_key == keys["surname_key"]
-        same_forename = not terms.forename or person.forename_key == keys["forename_key"] or (
-            len(keys["forename_key"]) == 1)
-        if same_surname and same_forename:
-            reasons.append(SAME_NAME if terms.forename else SAME_SURNAME)
+    if terms.name:
+        keys = _keys(terms.name, terms.name)
+        if person.surname_key == keys["surname_key"]:
+            reasons.append(SAME_SURNAME)
+        elif person.forename_key == keys["forename_key"]:
+            reasons.append(SAME_FIRST_NAME)
         else:
-            reasons.append(NAME_SOUNDS.format(f"{terms.forename} {terms.surname}".strip()))
+            reasons.append(NAME_SOUNDS.format(terms.name))
+            exact = False
+    elif terms.surname:
+        if any(person.surname_key == keys["surname_key"] and (
+                person.forename_key == keys["forename_key"] or len(keys["forename_key"]) == 1)
+               for keys in _name_orders(terms)):
+            reasons.append(SAME_NAME)
+        else:
+            typed = f"{terms.surname}, {terms.forename}" if terms.surname_first else f"{terms.forename} {terms.surname}"
+            reasons.append(NAME_SOUNDS.format(typed))
             exact = False
     if terms.date_of_birth:
         same = person.date_of_birth == terms.date_of_birth
