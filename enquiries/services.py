@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -360,13 +361,27 @@ def request_shorten(*, actor, request: InformationRequest, due_at, reason: str) 
     return request
 
 
+# A chase within this long of the last one is refused: a second click (or a colleague's) sends no second reminder.
+CHASE_INTERVAL = timedelta(minutes=15)
+
+
 def request_chase(*, actor, request: InformationRequest) -> InformationRequest:
-    """A manager chases a request: logged, and the agency's partners are told."""
+    """A manager chases a request: logged, and the agency's partners are told. At most once every CHASE_INTERVAL
+    (checked under the request's row lock, so two clicks at once send one reminder); never while the request is
+    paused (its basis lost: the agency was told to send nothing)."""
     _must_be_manager(actor)
     with transaction.atomic():
         request = _lock_request(request)
         _must_be_open(request)
-        request.chased_at = timezone.now()
+        now = timezone.now()
+        if request.chased_at is not None and now < request.chased_at + CHASE_INTERVAL:
+            last = timezone.localtime(request.chased_at)
+            again = timezone.localtime(request.chased_at + CHASE_INTERVAL)
+            raise DomainError(f"{request.agency} was chased at {last:%H:%M}; chase again after {again:%H:%M}")
+        if selectors.request_paused(request):
+            raise DomainError(f"The request to {request.agency} is paused: its basis was lost and the agency was "
+                              "told to send nothing. Record a new basis or withdraw the request")
+        request.chased_at = now
         request.save(update_fields=["chased_at"])
         contact = request.enquiry.contact
         _audit(actor=actor, action=EnquiryAction.REQUEST_CHASED, request=request, contact=contact,

@@ -46,3 +46,15 @@ def test_two_partners_claiming_at_once_one_has_it(personas):
     assert sum(isinstance(r, DomainError) for r in results) == 1
     police.refresh_from_db()
     assert police.assigned_to in (personas.police_partner, colleague)
+
+
+def test_two_chases_at_once_send_one_reminder(personas):
+    from mash.models import Notification
+
+    w = world(personas)
+    police = request_for(open_enquiry(personas, w, agencies=(w.police,)), w.police)
+    results = run_together(*[attempt(lambda: services.request_chase(actor=personas.manager, request=police))
+                             for _ in range(2)])
+    assert sum(isinstance(r, DomainError) for r in results) == 1
+    assert Notification.objects.filter(recipient=personas.police_partner,
+                                       kind="information_request_chased").count() == 1
