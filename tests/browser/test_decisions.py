@@ -191,6 +191,7 @@ def test_the_chronology_and_printed_pages(live, personas, page):
     expect(page.get_by_test_id("protective-marking")).to_be_visible()
     expect(page.get_by_test_id("protective-marking")).to_have_text("OFFICIAL-SENSITIVE")
     expect(page.locator(".govuk-service-navigation")).to_be_hidden()
+    expect(page.get_by_test_id("site-search")).to_be_hidden()  # "Find a child" is for the screen only
     page.emulate_media(media="screen")
     expect(page.get_by_test_id("protective-marking")).to_be_hidden()
 
