@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
@@ -281,3 +282,12 @@ def run_service(form: forms.Form, service: Callable[..., Any], /, *,
     except DomainError as error:
         add_domain_errors(error, form, formsets)
         return None
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, saying which answer is missing in the GOV.UK way (not "This field is required." twice)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your user name"
+        self.fields["password"].error_messages["required"] = "Enter your password"

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
 from . import session_timeout, views
+from .forms import SignInForm
 from .mfa import passkeys as mfa_passkeys
 from .mfa import views as mfa_views
 
@@ -38,7 +39,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True,
+                                     authentication_form=SignInForm),
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

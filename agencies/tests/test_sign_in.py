@@ -33,6 +33,12 @@ def test_wrong_password_shows_a_message(personas, client):
     assert AuditEvent.objects.filter(action=AuditAction.USER_LOGIN_FAILED).count() == 1
 
 
+def test_an_empty_sign_in_says_which_answer_is_missing(personas, client):
+    html = client.post("/sign-in/", {"username": "", "password": ""}).content.decode()
+    assert "Enter your user name" in html and "Enter your password" in html
+    assert "This field is required." not in html
+
+
 def test_account_locks_after_repeated_failures(personas, client, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT_PER_ACCOUNT):
         sign_in(client, "screener", "wrong")
