@@ -17,7 +17,35 @@ from django.core.validators import ProhibitNullCharactersValidator
 
 from .errors import Problems
 
-MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
+# What is HTML in free text, refused though every page escapes it (so nobody pastes a script into a child's
+# record, to be opened one day by something that does not escape). Only what is HTML: ordinary text with angle
+# brackets passes, as pasted referrals have it (Jo Smith <j.smith@example.com>, <https://example.org/a?b=c>, "I <will>
+# hurt her", <3, a<b). Refused: a tag of a real HTML element, opening (<b>, <br/>, <p class="x">) or closing (</b>);
+# any tag with an attribute (<x onclick=...>, <img/src=...>); the elements that run something, however written
+# (<script, <iframe src ...); comments, doctypes, CDATA and processing instructions (<!--, <!DOCTYPE, <?php).
+_HTML_ELEMENT_NAMES = """
+    a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big blink blockquote body
+    br button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em
+    embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i
+    iframe image img input ins isindex kbd keygen label legend li link listing main map mark marquee math menu menuitem
+    meta meter nav nobr noembed noframes noscript object ol optgroup option output p param picture plaintext portal pre
+    progress q rb rp rt rtc ruby s samp script search section select slot small source spacer span strike strong style
+    sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr xmp
+"""
+HTML_ELEMENTS = frozenset(_HTML_ELEMENT_NAMES.split())
+# Elements that run or embed something: refused as soon as they open, however the tag goes on (<script src=//x, an
+# unclosed <iframe). The rest (<img, <video, <form) only as a tag: "<video of the incident>" is text.
+ACTIVE_ELEMENTS = ("script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "noscript",
+                   "xmp", "plaintext")
+_ELEMENT = "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True))
+MARKUP = re.compile(
+    rf"<(?:{_ELEMENT})\s*/?>"  # a bare opening tag of an element: <b>, <br/>
+    rf"|</(?:{_ELEMENT})\s*>"  # a closing tag: </b>
+    r"|<[a-z][a-z0-9-]*[\s/][^<>=]{0,200}?[a-z-]\s*="  # a tag with an attribute: <p class=, <x onclick=
+    rf"|<(?:{'|'.join(ACTIVE_ELEMENTS)})(?![a-z0-9-])"  # <script, <iframe src ..., <img/src
+    r"|<!--|<!doctype|<!\[cdata\[|<\?[a-z]",  # comments, doctypes, CDATA, processing instructions
+    re.IGNORECASE,
+)
 # NUL and the other control characters a person cannot type (tab, line feed and carriage return are fine).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MARKUP_MESSAGE = "Remove the HTML tags (text inside < and > brackets)"

@@ -119,6 +119,19 @@ def test_a_contact_rule_says_the_same_everywhere(personas, client_for, rule, fie
     assert (field, message) in refused.errors
 
 
+def test_text_with_angle_brackets_that_is_not_html_is_taken_everywhere(personas, client_for):
+    """Found walking: a referral's pasted e-mail address and quoted speech were refused as HTML tags."""
+    concern = "From: Jo Smith <j.smith@example.com>. He said 'I <will> hurt her' by text."
+    response = client_for(personas.screener).post(NEW, contact_post(concern=concern,
+                                                                    referrer_name="Jo <j.smith@example.com>"))
+    assert response.status_code == 302, response.content.decode()
+    contact = Contact.objects.get()
+    assert (contact.concern, contact.referrer_name) == (concern, "Jo <j.smith@example.com>")
+    notifications, errors = importing.parse_notifications(io.BytesIO(csv_bytes(*ROWS[:4], with_cell(
+        ROWS[4], "narrative", concern))))
+    assert errors == [] and any(n.concern.endswith(concern) for n in notifications)
+
+
 # Rules about what only a person at the front door records (the importer sets these itself).
 FORM_AND_SERVICE = [
     ("received in the future", {"received_at": "2099-01-01T10:00"},
