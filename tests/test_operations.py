@@ -70,7 +70,10 @@ def test_seed_demo_is_idempotent(settings):
     counts = (Agency.objects.count(), User.objects.count(), Contact.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Agency.objects.count(), User.objects.count(), Contact.objects.count()) == counts
-    assert counts[1] == 7 and counts[2] > 0
+    assert counts[1] == 7 + 3 and counts[2] > 0  # the seven sign-ins, and the three receiving teams' duty desks
+    desks = User.objects.filter(username__startswith="duty-")
+    assert desks.count() == 3 and not any(d.has_usable_password() or d.groups.exists() for d in desks)
+    assert all(d.team.receives_outcomes for d in desks)
     roles = {u.username: set(u.groups.values_list("name", flat=True)) for u in User.objects.all()}
     assert roles["screener"] == {"screener"} and roles["manager"] == {"manager"}
     assert roles["police"] == {"partner"} and roles["admin"] == {"admin"}
@@ -84,6 +87,7 @@ def test_the_demo_families_are_not_each_others_matches_and_partners_are_told_the
     due four hours later than its page said."""
     from django.utils import timezone
 
+    from agencies.models import User
     from contacts.matching import find_candidates
     from contacts.models import Person
     from enquiries.models import InformationRequest
@@ -95,7 +99,8 @@ def test_the_demo_families_are_not_each_others_matches_and_partners_are_told_the
     assert set(mothers) == {"Wright", "Okoro", "Lee"}
     for mother in mothers.values():
         found = {c.person.last_name for c in find_candidates(
-            first_name=mother.first_name, last_name=mother.last_name, date_of_birth=mother.date_of_birth,
+            user=User.objects.get(username="screener"), first_name=mother.first_name, last_name=mother.last_name,
+            date_of_birth=mother.date_of_birth,
             postcode=mother.postcode, nhs_number="")}
         assert found <= {mother.last_name}, (mother, found)
     for request in InformationRequest.objects.filter(due_at__isnull=False):

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 
 from agencies.models import Agency, AgencyKind, Team
 from contacts.models import Contact
@@ -76,6 +77,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             agencies = self._agencies()
             users = self._users(agencies)
+            self._duty_desks()
         made = 0
         if not Contact.objects.exists():
             made = self._front_door(users, contacts)
@@ -102,6 +104,18 @@ class Command(BaseCommand):
         Team.objects.get_or_create(agency=agencies[AgencyKind.EARLY_HELP], name="Early help hub",
                                    defaults={"receives_outcomes": True})
         return agencies
+
+    def _duty_desks(self):
+        """Each receiving team's duty desk: the shared in-box its outcomes reach (in the service and by e-mail). Not a
+        sign-in (no password, no role): without one, every outcome routed to a team reached nobody."""
+        User = get_user_model()
+        for team in Team.objects.filter(receives_outcomes=True).select_related("agency"):
+            username = f"duty-{slugify(team.name)}"
+            if not User.objects.filter(username=username).exists():
+                desk = User(username=username, first_name=f"{team.name} duty desk", agency=team.agency, team=team,
+                            email=f"{username}@demo.anytown.gov.uk", job_title="Duty desk (shared in-box)")
+                desk.set_unusable_password()
+                desk.save()
 
     def _users(self, agencies):
         User = get_user_model()
