@@ -54,6 +54,40 @@ class ContactForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
 
+    def clean(self):
+        """The contact's own rules (the service's: `services.contact_check`), with what could be read, so that a
+        date that is not one is shown with every other problem, not before them."""
+        data = super().clean()
+        names = ("received_at", "channel", "referrer_name", "referrer_role", "referrer_organisation", "referrer_phone",
+                 "referrer_email", "referral_source", "concern", "presenting_factors", "consent_answer",
+                 "consent_detail")
+        for name, message in rule_problems({name: data.get(name) for name in names}):
+            if name in self.fields:  # the people's are their forms' (BaseSubjectFormSet.clean)
+                _show(self, name, message)
+        return data
+
+
+def rule_problems(inputs: dict) -> list[tuple[str, str]]:
+    """Every problem the service's rules (`services.contact_check`) find with `inputs`: what one part of the page
+    could read, the rest empty. Each part shows its own, so that an input that could not be read (a date that is
+    not one) is shown with every other problem, not before them."""
+    from mash.errors import DomainError
+
+    from .services import contact_check
+
+    try:
+        contact_check(**{"received_at": None, "channel": "", "referrer_name": "", "referral_source": "",
+                         "concern": "", "children": [], **inputs})
+    except DomainError as error:
+        return [(name or "", message) for name, message in error.errors]
+    return []
+
+
+def _show(form: forms.Form, field: str | None, message: str) -> None:
+    """A rule's problem on `form`, unless the field already says it could not be read."""
+    if not (field and form.has_error(field)):
+        form.add_error(field, message)
+
 
 class SubjectForm(forms.Form):
     """A person named on the contact. `match` says who they are: 'new', or the id of a candidate shown."""
@@ -133,6 +167,29 @@ class BaseSubjectFormSet(forms.BaseFormSet):
     def filled(self) -> list[tuple[int, SubjectForm]]:
         """The forms someone filled in, with their position (a blank row added and left is ignored)."""
         return [(i, form) for i, form in enumerate(self.forms) if form.cleaned_data]
+
+    def clean(self):
+        """These people's rules (the service's), with what could be read: each problem beside its row's field, the
+        list's own (no subject child) for the list."""
+        super().clean()
+        filled = [form for _, form in self.filled()]
+        people = []
+        for form in filled:
+            choice = form.cleaned_data.get("match") or "new"
+            people.append(form.to_input(person_id=int(choice) if choice.isdigit() else None))
+        listed = []
+        for name, message in rule_problems({self.prefix: people}):
+            group, _, rest = name.partition("-")
+            if group != self.prefix:
+                continue  # the contact's, or the other list's: shown there
+            if not rest:
+                listed.append(message)
+                continue
+            index, _, field = rest.partition("-")
+            form = filled[int(index)]
+            _show(form, field if field in form.fields else None, message)
+        if listed:
+            raise forms.ValidationError(listed)
 
 
 # absolute_max: the rows a posted TOTAL_FORMS can make us build. Django's default is max_num + 1000, so one post

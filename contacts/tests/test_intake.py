@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from contacts import rules
 from contacts.actions import ContactAction
 from contacts.models import Contact, ContactSubject, Person, ReferenceCounter
 from mash.clock import DEFAULT_CALENDAR
 from mash.models import AuditEvent
+from mash.rules import MARKUP_MESSAGE
 
 from .factories import contact_post
 
@@ -206,3 +208,43 @@ def test_a_posted_row_count_past_the_limit_is_refused_without_building_the_rows(
     assert counts() == before
     assert "A contact can name at most 12 children" in html
     assert 'name="children-11-first_name"' in html and 'name="children-12-first_name"' not in html
+
+
+def test_every_problem_is_shown_at_once_with_a_date_that_is_not_one(personas, client_for):
+    """Found walking: a received date of 31/2 was shown alone ("Date received must be a real date"); once it was put
+    right, more problems appeared. Every one is shown with it, each beside its field; the date that could not be
+    read is said once, not also as missing."""
+    client = client_for(personas.screener)
+    post = contact_post(
+        children=[{"first_name": "", "last_name": "Brown", "date_of_birth": "2099-01-01", "postcode": "NOT ONE"},
+                  {"first_name": "Ben", "last_name": "Brown", "role": "sibling", "date_of_birth": "31/02/2020"}],
+        adults=[{"first_name": "Mum", "last_name": "<b>Brown</b>", "role": "", "date_of_birth": "1990-01-01"}],
+        referrer_name="", referral_source="ZZ", concern="", consent_answer="refused", referrer_email="jo@",
+        received_at="31/02/2026T10:00")
+    before = counts()
+    response = client.post(NEW, post)
+    assert response.status_code == 400
+    assert counts() == before
+    errors = {name: [str(e) for e in errors] for name, errors in response.context["form"].errors.items()}
+    assert errors == {
+        "received_at": ["Date received must be a real date"],
+        "referrer_name": [rules.REFERRER_NAME.missing],
+        "referrer_email": [rules.EMAIL_INVALID],
+        "referral_source": [rules.REFERRAL_SOURCE.invalid],
+        "concern": ["Enter the concern"],
+        "consent_detail": [rules.CONSENT_DETAIL_NEEDED],
+    }
+    children = [{name: [str(e) for e in errors] for name, errors in form.errors.items()}
+                for form in response.context["formset"].forms]
+    assert children == [
+        {"first_name": [rules.FIRST_NAME.missing], "date_of_birth": [rules.BORN_IN_FUTURE],
+         "postcode": [rules.POSTCODE_INVALID]},
+        {"date_of_birth": ["Date of birth must be a real date"]},
+    ]
+    adults = [{name: [str(e) for e in errors] for name, errors in form.errors.items()}
+              for form in response.context["adults"].forms]
+    assert adults == [{"role": [rules.ADULT_ROLE.required_message], "last_name": [MARKUP_MESSAGE]}]
+    html = response.content.decode()
+    assert html.count('govuk-error-summary__list"') == 1
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)[1]
+    assert summary.count("<li>") == 12, summary
