@@ -59,6 +59,12 @@ def request_digest_url(kind: str) -> str:
     return inbox if kind == "warning" else f"{inbox}?show=overdue"
 
 
+def request_advice(kind: str) -> str:
+    """What an agency's partner told of a request's breach can do: only the MASH acknowledges a breach."""
+    return ("Send your agency's return now (or a nil return if it knows nothing), or tell the MASH why not by "
+            "declining the request with a reason. Sign in to see it.")
+
+
 class EnquiriesConfig(AppConfig):
     name = "enquiries"
     verbose_name = "MASH enquiries"
@@ -129,4 +135,5 @@ class EnquiriesConfig(AppConfig):
             related=("agency",),
             visible_to=requests_visible_to,
             assigned_to="assigned_to",
+            advice=request_advice,
         )

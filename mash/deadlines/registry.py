@@ -57,6 +57,10 @@ class Registration:
     assigned_to: str | None
     record: type
     rating_columns: tuple[str, ...] = ()
+    # What a recipient who cannot acknowledge a breach (not a MASH manager: e.g. an agency's partner) can do about
+    # one of `kind` ("breach", "second_level"), in words for their message; None or "": they are told a MASH manager
+    # has it (mash.deadlines.messages).
+    advice: Callable[[str], str] | None = None
 
     def rating_expression(self):
         """The rating `rating_of` gives, as SQL: the first of `rating_columns` not blank, else the rating of the
@@ -92,6 +96,7 @@ def register(
     related: Sequence[str] = (),
     visible_to: Callable[[Any], QuerySet] | None = None,
     assigned_to: str | None = None,
+    advice: Callable[[str], str] | None = None,
 ) -> None:
     """Put a Clocked model under the sweep.
 
@@ -109,6 +114,8 @@ def register(
     visible_to(user) -> the rows this user may see (the at-risk dashboard filters by it).
     assigned_to -> the foreign key naming the worker a row is assigned to: a worker's own at-risk board
         lists those rows (a model without one is left off it).
+    advice(kind) -> what a recipient who cannot acknowledge a breach (only MASH managers can) should do about a
+        "breach" or "second_level" of this row, in words (e.g. a partner: send the return, or say why not).
     """
     if not issubclass(model, Clocked):
         raise TypeError(f"{model.__name__} is not a Clocked model")
@@ -128,7 +135,7 @@ def register(
     _registry[model] = Registration(
         model=model, fields=tuple(fields), responsible=responsible, label=label, url=url, rating=rating,
         digest_url=digest_url, related=tuple(related), visible_to=visible_to, assigned_to=assigned_to,
-        record=record, rating_columns=rating_from,
+        record=record, rating_columns=rating_from, advice=advice,
     )
 
 
