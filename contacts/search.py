@@ -3,9 +3,8 @@
 
 What a person types is read as a contact reference (C-2026-000123), an NHS number (943 476 5919), a date of
 birth (2/4/2019, 02-04-2019 or 2019-04-02), a postcode (AN1 1AA) and names: one name alone (a first name or a
-surname: "Ruby" finds Ruby Wright and Tom Ruby), a first name and surname (either way round: referrals often write
-KHAN Zara), or "Surname, First name" (that way round only); everything given must match (AND). Within each,
-matching is forgiving: names by how they sound
+surname: "Ruby" finds Ruby Wright and Tom Ruby), a first name then a surname, or "Surname, First name" (a comma:
+KHAN, Zara); everything given must match (AND). Within each, matching is forgiving: names by how they sound
 (Soundex or Metaphone, stored on Person: Smyth finds Smith, Muhammad finds Mohammed, Kathryn finds Catherine) and a date
 of birth also with its day and month swapped (Person.birth_key). Exact matches rank first, and every result says
 why it was found. Three queries, all on indexes: whether a restricted person the user may not see matches (from the
@@ -17,8 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
-from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -68,7 +65,7 @@ class Terms:
     name: str = ""  # one name alone: a first name or a surname
     forename: str = ""
     surname: str = ""
-    surname_first: bool = False  # "Khan, Zara": the order was given; without a comma either order matches
+    surname_first: bool = False  # "Khan, Zara": the surname first
 
     def describe(self) -> dict:
         """What was searched for, for the audit log."""
@@ -156,29 +153,6 @@ def _keys(forename: str, surname: str) -> dict:
     return identifiers.person_keys(first_name=forename, last_name=surname, date_of_birth=None)
 
 
-def _full_name(keys: dict) -> tuple[Q, Q]:
-    """A first name (or initial) and surname that sound alike, and the same exactly. The condition is an OR of
-    terms each led by a surname key, so that each is on its index even inside another OR (SQLite)."""
-    exact = Q(surname_key=keys["surname_key"])
-    if len(keys["forename_key"]) == 1:  # an initial
-        forename = Q(forename_initial=keys["forename_initial"])
-    else:
-        forename = matching.sounds_like(keys, "forename")
-        exact &= Q(forename_key=keys["forename_key"])
-    condition = (Q(surname_sound=keys["surname_sound"]) & forename) | (
-        Q(surname_phonetic=keys["surname_phonetic"]) & forename)
-    return condition, exact
-
-
-def _name_orders(terms: Terms) -> list[dict]:
-    """The keys of the names as typed, and of the same the other way round where that may be meant (no comma,
-    two whole names: KHAN Zara)."""
-    orders = [_keys(terms.forename, terms.surname)]
-    if not terms.surname_first and len(identifiers.name_key(terms.forename)) > 1:
-        orders.append(_keys(terms.surname, terms.forename))
-    return orders
-
-
 def _name_conditions(terms: Terms) -> tuple[Q, list]:
     """Names that sound alike (exact ones too: the same letters sound the same), and how exact each is. Each part
     is on an index (the sound keys lead one each: contacts.models.Person)."""
@@ -187,8 +161,14 @@ def _name_conditions(terms: Terms) -> tuple[Q, list]:
         condition = matching.sounds_like(keys, "surname") | matching.sounds_like(keys, "forename")
         exact = Q(surname_key=keys["surname_key"]) | Q(forename_key=keys["forename_key"])
     else:
-        names = [_full_name(keys) for keys in _name_orders(terms)]
-        condition, exact = reduce(or_, (one for one, _ in names)), reduce(or_, (same for _, same in names))
+        keys = _keys(terms.forename, terms.surname)
+        condition = matching.sounds_like(keys, "surname")
+        exact = Q(surname_key=keys["surname_key"])
+        if len(keys["forename_key"]) == 1:  # an initial
+            condition &= Q(forename_initial=keys["forename_initial"])
+        else:
+            condition &= matching.sounds_like(keys, "forename")
+            exact &= Q(forename_key=keys["forename_key"])
     return condition, [Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())]
 
 
@@ -254,9 +234,9 @@ def _reasons(person: Person, terms: Terms) -> tuple[list[str], bool]:
             reasons.append(NAME_SOUNDS.format(terms.name))
             exact = False
     elif terms.surname:
-        if any(person.surname_key == keys["surname_key"] and (
-                person.forename_key == keys["forename_key"] or len(keys["forename_key"]) == 1)
-               for keys in _name_orders(terms)):
+        keys = _keys(terms.forename, terms.surname)
+        if person.surname_key == keys["surname_key"] and (
+                person.forename_key == keys["forename_key"] or len(keys["forename_key"]) == 1):
             reasons.append(SAME_NAME)
         else:
             typed = f"{terms.surname}, {terms.forename}" if terms.surname_first else f"{terms.forename} {terms.surname}"

@@ -1,7 +1,7 @@
 """Run by tests/test_search_sqlite.py in a process of its own, on SQLite (`make run`'s default database).
 
 Finding a child on SQLite: a name alone (a first name or a surname), a name with a date of birth, "Surname, First
-name", a name either way round, Hughs for Hughes (migration 0021's keys), each read through an index (EXPLAIN QUERY
+name", Hughs for Hughes (migration 0021's keys), each read through an index (EXPLAIN QUERY
 PLAN: no scan of the people table).
 """
 
@@ -45,10 +45,10 @@ tom_ruby = person("Tom", "Ruby", date(2014, 1, 1))
 assert found("Ruby") == [(tom_ruby, True), (ruby, True)], found("Ruby")
 assert found("Ruby 2/5/2017") == [(ruby, True)]
 assert found("Khan, Zara") == [(zara, True)]
-assert found("KHAN Zara") == [(zara, True)]
+assert found("Zara Khan") == [(zara, True)]
 assert found("Hughs") == [(hughes, False)]
 
-for text in ("Ruby", "Ruby 2/5/2017", "Khan, Zara", "Khan Zara", "Hughs", "Ava Hughes", "A Hughes"):
+for text in ("Ruby", "Ruby 2/5/2017", "Khan, Zara", "Zara Khan", "Hughs", "Ava Hughes", "A Hughes"):
     with CaptureQueriesContext(connection) as queries:
         search.people_search(user=screener, text=text)
     sql = next(q["sql"] for q in queries.captured_queries if 'FROM "contacts_person"' in q["sql"]
