@@ -84,8 +84,8 @@ class Person(models.Model):
             # Names that sound alike (the search, and the match with birth_key).
             models.Index(fields=["surname_sound", "forename_sound"], name="person_match_sound"),
             models.Index(fields=["surname_phonetic", "forename_phonetic"], name="person_match_phonetic"),
-            # A first name alone (the search: "Ruby" is a first name or a surname).
-            models.Index(fields=["forename_sound"], name="person_forename_sound"),
+            # A first name alone (the search: "Ruby" is a first name or a surname), exactly or sounding alike.
+            models.Index(fields=["forename_sound", "forename_key"], name="person_forename_sound_key"),
             models.Index(fields=["forename_phonetic"], name="person_forename_phonetic"),
             # A date of birth, or the same with day and month swapped (the search and the match).
             models.Index(fields=["birth_key"], name="person_match_birth"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from mash.access import is_mash_staff
@@ -172,6 +172,21 @@ def _name_conditions(terms: Terms) -> tuple[Q, list]:
     return condition, [Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())]
 
 
+def _exact_first(people, terms: Terms, limit: int):
+    """A name alone: the people named it exactly, and those whose names sound like it only if the exact ones do
+    not fill the page. A common first name sounds like tens of thousands at 1M people (J500: John, Jane, Joan,
+    Jenny ...): read and sorted only when they could be shown. One statement: the sound-alikes' part is skipped by
+    the database when more than `limit` are named it exactly (PostgreSQL: a one-time filter)."""
+    keys = _keys(terms.name, terms.name)
+    # Exactly, as the indexes read it: the surname's key leads person_match_name_dob, the first name's its sound.
+    exact = people.filter(Q(surname_key=keys["surname_key"]) | Q(
+        forename_sound=keys["forename_sound"], forename_key=keys["forename_key"]))
+    condition, _ = _name_conditions(terms)
+    page_full = Exists(exact.order_by()[limit:limit + 1])
+    return people.filter(pk__in=exact.values("pk").union(
+        people.filter(condition).filter(~page_full).values("pk"), all=True))
+
+
 def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
     """The people `user` may see who match what was typed, exact matches first, each with why it was found, and
     their open and closed contacts. Raises DomainError for a search that cannot be read."""
@@ -182,6 +197,7 @@ def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
     # the merged_into index, every person, rather than the keys' indexes.
     people = (Person.objects if is_mash_staff(user) else Person.objects.none()).alias(
         merged=Coalesce("merged_into", Value(0))).filter(merged=0)
+    unnamed = people
     penalties = []
     if terms.name or terms.surname:
         condition, name_penalty = _name_conditions(terms)
@@ -203,6 +219,8 @@ def people_search(*, user, text: str, limit: int = SEARCH_LIMIT) -> Results:
         )
     rank = sum(penalties[1:], penalties[0]) if penalties else Value(0)
     restricted = people.filter(pk__in=selectors.people_hidden_from(user)).exists() if is_mash_staff(user) else False
+    if terms.name and not (terms.date_of_birth or terms.nhs_number or terms.postcode or terms.reference):
+        people = _exact_first(unnamed.filter(selectors.person_visible(user)), terms, limit)
     people = people.filter(selectors.person_visible(user))
     found = list(
         people.select_related("allocated_worker", "allocated_team")

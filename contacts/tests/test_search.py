@@ -105,6 +105,19 @@ def test_one_name_alone_finds_first_names_and_surnames_exact_first(personas):
     assert [p for p, _, _ in found(personas.screener, "Wright 2/5/2017")] == [ruby]
 
 
+def test_a_name_alone_reads_sound_alikes_only_if_the_exact_ones_do_not_fill_the_page(personas):
+    """A common first name sounds like tens of thousands (J500: John, Jane, Joan ...): they are read only when they
+    could be shown, after every exact one."""
+    rubies = [person("Ruby", last, date(2017, 5, 2)) for last in ("Adams", "Brown", "Cole")]
+    rubie = person("Rubie", "Able", date(2014, 8, 14))
+    page = search.people_search(user=personas.screener, text="Ruby", limit=2)
+    assert [r.person for r in page.results] == rubies[:2] and page.more
+    page = search.people_search(user=personas.screener, text="Ruby", limit=3)
+    assert [r.person for r in page.results] == rubies and page.more  # and the sound-alike after them
+    page = search.people_search(user=personas.screener, text="Ruby", limit=4)
+    assert [r.person for r in page.results] == [*rubies, rubie] and not page.more
+
+
 def test_surname_comma_first_name(personas):
     zara = person("Zara", "Khan", date(2016, 1, 20))
     khan = person("Khan", "Zara", date(2010, 1, 1))  # the same two names the other way round
