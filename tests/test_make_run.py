@@ -127,7 +127,8 @@ def test_make_run_with_postgresql_and_redis(tmp_path):
         assert "Connected to redis://:**@127.0.0.1:6379/14" in log, "the worker connected to Redis"
         assert not (tmp_path / "var" / "mash.sqlite3").exists()
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as conn:
-            assert conn.execute("select count(*) from agencies_user").fetchone()[0] == 7
+            # The seven demo sign-ins and the three receiving teams' duty desks (no sign-in).
+            assert conn.execute("select count(*) from agencies_user").fetchone()[0] == 7 + 3
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

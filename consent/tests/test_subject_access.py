@@ -7,7 +7,7 @@ import re
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from agencies.models import Team
+from agencies.models import Team, User
 from consent import selectors, services
 from consent.models import Disclosure
 from consent.subject_access import Redactor, what_was_shared
@@ -28,6 +28,7 @@ OTHERS = ["Leo", "Leo Brown", "Jane", "Jane Brown", "Dan", "Dan Smith", "Smith",
 @pytest.fixture
 def family(personas):
     team = Team.objects.create(agency=personas.social_care, name="Assessment team", receives_outcomes=True)
+    User.objects.create_user(username="assessor", agency=personas.social_care, team=team)  # someone to send it to
     contact = approved(personas, others=[("Dan", "Smith", "household_adult")], referrer_phone="07700 900123",
                        concern="Ava said Dan Smith hurt her; Leo saw it. Jane was at work. Jo Teacher noticed.")
     services.referrer_anonymity_record(actor=personas.screener, contact=contact, note="Fears the family.")
