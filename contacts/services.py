@@ -399,11 +399,7 @@ def rating_revision_withdraw(*, actor, contact: Contact, reason: str) -> Rating:
             raise DomainError("Only a revision of an approved rating can be withdrawn: decide or return a proposal")
         if rating.proposed_by_id != actor.pk:
             raise DomainError("Only the manager who proposed this revision can withdraw it: approve or return it")
-        now = timezone.now()
-        rating.decision, rating.decided_by, rating.decided_at = RatingDecision.WITHDRAWN, actor, now
-        rating.decision_reason = reason
-        deadlines.clock_stop(rating, at=now)
-        rating.save()
+        _rating_closed(rating, RatingDecision.WITHDRAWN, actor=actor, reason=reason, at=timezone.now())
         contact.proposed_rating = ""
         contact.save(update_fields=["proposed_rating"])
         audit_record(actor=actor, action=ContactAction.RATING_REVISION_WITHDRAWN, target=contact,
@@ -419,6 +415,14 @@ def _rating_propose(*, contact: Contact, proposed_brag: str, level, rationale: s
     deadlines.clock_start(rating, stage=Stage.RATING_APPROVAL, rating=proposed_brag, started_at=at)
     rating.save()
     return rating
+
+
+def _rating_closed(rating: Rating, decision: str, *, actor, reason: str, at) -> None:
+    """A pending rating decided (approved, changed, returned) or withdrawn: who, when, why, and its approval clock
+    stopped."""
+    rating.decision, rating.decided_by, rating.decided_at, rating.decision_reason = decision, actor, at, reason
+    deadlines.clock_stop(rating, at=at)
+    rating.save()
 
 
 def _pending_rating(contact: Contact) -> Rating:
@@ -442,13 +446,9 @@ def rating_decide(*, actor, contact: Contact, brag: str, reason: str = "") -> Ra
         brag, reason = rules.rating_decision_clean(proposed=rating.proposed_brag, brag=brag, reason=reason)
         changed = brag != rating.proposed_brag
         now = timezone.now()
-        rating.decision = RatingDecision.CHANGED if changed else RatingDecision.APPROVED
         rating.decided_brag = brag
-        rating.decided_by = actor
-        rating.decided_at = now
-        rating.decision_reason = reason
-        deadlines.clock_stop(rating, at=now)
-        rating.save()
+        _rating_closed(rating, RatingDecision.CHANGED if changed else RatingDecision.APPROVED, actor=actor,
+                       reason=reason, at=now)
         previous = contact.rating
         revision = contact.state == ContactState.AWAITING_OUTCOME
         contact.rating = brag
@@ -480,12 +480,7 @@ def rating_return(*, actor, contact: Contact, comments: str) -> Rating:
         rating = _pending_rating(contact)
         if rating.proposed_by_id == actor.pk:
             raise DomainError("You proposed this rating, so another manager must decide it (four eyes)")
-        rating.decision = RatingDecision.RETURNED
-        rating.decided_by = actor
-        rating.decided_at = timezone.now()
-        rating.decision_reason = comments
-        deadlines.clock_stop(rating, at=rating.decided_at)
-        rating.save()
+        _rating_closed(rating, RatingDecision.RETURNED, actor=actor, reason=comments, at=timezone.now())
         contact.proposed_rating = ""
         if contact.state == ContactState.AWAITING_APPROVAL:
             contact.state = ContactState.AWAITING_SCREENING
